@@ -1,0 +1,130 @@
+# Keel: build, run, grade and test. See README.md for the commands.
+#
+# Build modes, each in its own folder under build/:
+#   make ...           build/student  the tree as it stands (lab functions stubbed)
+#   make ... LAB=9c    build/lab-9c   solutions of the labs before 9c overlaid
+#   make ... SOL=1     build/sol      every solution overlaid: the reference kernel
+# The overlay rule, implemented once here: solutions/<lab>/<path> replaces <path>.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+LAB_ORDER := 9a 9b 9c 9d 9e
+
+ifeq ($(SOL),1)
+  MODE := sol
+  OVERLAY_LABS := $(LAB_ORDER)
+else ifneq ($(filter $(LAB),$(LAB_ORDER)),)
+  MODE := lab-$(LAB)
+  OVERLAY_LABS := $(shell echo $(LAB_ORDER) | tr ' ' '\n' | sed '/^$(LAB)$$/,$$d')
+else
+  MODE := student
+  OVERLAY_LABS :=
+endif
+BUILD := build/$(MODE)
+
+# overlay(path): the file that stands for <path> in this mode.
+overlay = $(or $(lastword $(foreach l,$(OVERLAY_LABS),$(wildcard solutions/$(l)/$(1)))),$(1))
+
+CC := gcc
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+           -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+           -fcf-protection=none -Wall -Wextra -Werror -Wframe-larger-than=2048 -MMD -MP \
+           -DKEEL_MODE='"$(MODE)"' \
+           $(foreach l,$(call reverse,$(OVERLAY_LABS)),-Isolutions/$(l)/kernel) -Ikernel
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+KLDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000,-z,noexecstack,--build-id=none \
+            -T kernel/arch/x86_64/kernel.ld
+
+KSRC := $(sort $(shell find kernel -name '*.c' -o -name '*.S'))
+KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC))
+
+define KOBJ_RULE
+$(BUILD)/obj/$(1).o: $(call overlay,$(1))
+	@mkdir -p $$(@D)
+	@echo "  CC      $$<"
+	@$(CC) $(KCFLAGS) -c $$< -o $$@
+endef
+$(foreach s,$(KSRC),$(eval $(call KOBJ_RULE,$(s))))
+-include $(KOBJ:.o=.d)
+
+.PHONY: all kernel iso qemu qemu-gdb run grade check bench fuzz stress tools docs doctor clean deps handout
+
+all: kernel tools
+kernel: $(BUILD)/kernel.elf
+
+# Two links: the first finds every function's address, the second embeds
+# that table (in .ksyms, after .text, so no function moves).
+$(BUILD)/kernel.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld tools/gen-ksyms.sh
+	@echo "  LD      $@"
+	@tools/gen-ksyms.sh > $(BUILD)/ksyms0.S
+	@$(CC) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	@$(CC) $(KLDFLAGS) -o $(BUILD)/kernel.tmp $(KOBJ) $(BUILD)/ksyms0.o -lgcc
+	@tools/gen-ksyms.sh $(BUILD)/kernel.tmp > $(BUILD)/ksyms.S
+	@$(CC) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	@$(CC) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/ksyms.o -lgcc
+	@cmp -s <(nm -n $(BUILD)/kernel.tmp | grep -i ' t ') <(nm -n $@ | grep -i ' t ') || \
+	  { echo "kernel: functions moved between the two links (check .ksyms placement)"; rm -f $@; exit 1; }
+
+# ---- running -----------------------------------------------------------------
+SMP ?= 4
+MEM ?= 256M
+CMDLINE ?=
+QEMU := qemu-system-x86_64
+QEMUOPTS := -machine q35 -cpu max -m $(MEM) -smp $(SMP) -display none -no-reboot \
+            -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(if $(filter 1,$(KVM)),-accel kvm)
+GDBPORT := $(shell echo $$((25000 + $$(id -u) % 5000)))
+# QEMU exits 33 for a clean power-off (drivers/power.h); report anything else.
+qemu_status = s=$$?; [ $$s = 33 ] || [ $$s = 0 ] || { echo "qemu exited with status $$s"; exit $$s; }
+
+deps:
+	@command -v $(QEMU) >/dev/null && command -v grub-mkrescue >/dev/null && command -v xorriso >/dev/null \
+	  || tools/install-deps.sh
+
+$(BUILD)/keel.iso: $(BUILD)/kernel.elf | deps
+	@mkdir -p $(BUILD)/iso/boot/grub
+	@cp $< $(BUILD)/iso/boot/kernel.elf
+	@printf 'serial --unit=0 --speed=115200\nterminal_input serial console\nterminal_output serial console\nset timeout=0\nmenuentry "Keel ($(MODE))" {\n  multiboot2 /boot/kernel.elf $(CMDLINE)\n  boot\n}\n' > $(BUILD)/iso/boot/grub/grub.cfg
+	@grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	@echo "  ISO     $@"
+iso: $(BUILD)/keel.iso
+# The ISO embeds the command line: rebuild it every time.
+.PHONY: $(BUILD)/keel.iso
+
+qemu: $(BUILD)/keel.iso
+	@echo "Booting $(BUILD) through GRUB with -smp $(SMP); quit with Ctrl-A X"
+	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -cdrom $<; $(qemu_status)
+
+qemu-gdb: $(BUILD)/keel.iso
+	@echo "QEMU waits for GDB on port $(GDBPORT): run 'gdb' in this folder (.gdbinit connects)"
+	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -cdrom $< -S -gdb tcp::$(GDBPORT); $(qemu_status)
+
+# The fast path used by tests: the same ELF through QEMU's multiboot1 loader.
+run: $(BUILD)/kernel.elf | deps
+	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -kernel $< -append "$(CMDLINE)"; $(qemu_status)
+
+# ---- grading and tests ----------------------------------------------------------
+GRADE_LAB := $(or $(LAB),base)
+J ?= $(shell nproc)
+grade: $(BUILD)/kernel.elf | deps
+	@python3 grading/lab-$(GRADE_LAB).py --build $(BUILD) -j $(J) $(if $(T),-T $(T)) \
+	  $(if $(filter 1,$(GDB)),--gdb) \
+	  --rerun-hint "make grade LAB=$(GRADE_LAB)$(if $(filter 1,$(SOL)), SOL=1)" $(GRADE_FLAGS)
+
+check:
+	@tools/check.sh
+
+include tools/codec/codec.mk
+
+tools: $(if $(wildcard tools/kcodec.c),build/tools/kcodec)
+
+bench: codec-bench
+fuzz: codec-fuzz
+
+docs:
+	@tools/make-docs.sh
+
+doctor:
+	@tools/doctor.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,114 @@
+/*
+ * kmain: bring the machine up in dependency order, then do what the kernel
+ * command line asks (ktest=...), or offer an echoing console.
+ */
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/bootinfo.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/time.h"
+#include "arch/x86_64/trap.h"
+#include "drivers/console.h"
+#include "drivers/power.h"
+#include "drivers/uart.h"
+#include "mm/kernel_vm.h"
+#include "mm/pmm.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
+#include "test/ktest.h"
+
+#ifndef KEEL_MODE
+#define KEEL_MODE "student"
+#endif
+
+static void timer_interrupt(struct trapframe *tf)
+{
+    (void)tf;
+    this_cpu()->ticks++;
+    lapic_eoi();
+}
+
+static void com1_interrupt(struct trapframe *tf)
+{
+    (void)tf;
+    uart_intr();
+    lapic_eoi();
+}
+
+static void report_cpu_features(void)
+{
+    kprintf("cpu: nx %s, smep %s, smap %s, tsc %lu MHz\n", (rdmsr(MSR_EFER) & EFER_NXE) ? "on" : "off",
+            (read_cr4() & CR4_SMEP) ? "on" : "off", (read_cr4() & CR4_SMAP) ? "on" : "off", tsc_khz() / 1000);
+}
+
+/* Interrupt-driven console demo: echo each line back; Ctrl-D powers off. */
+static __attribute__((noreturn)) void echo_console(void)
+{
+    char line[128];
+    size_t n = 0;
+    kprintf("keel: nothing to run; type a line to see it echoed, Ctrl-D powers off\n");
+    for (;;) {
+        int c = console_getc();
+        if (c < 0) {
+            sti_hlt(); /* the COM1 interrupt wakes us */
+            continue;
+        }
+        if (c == 4) { /* Ctrl-D */
+            kprintf("keel: powering off\n");
+            qemu_exit(EXIT_PASS);
+        }
+        if (c == '\r' || c == '\n') {
+            line[n] = 0;
+            if (n > 0)
+                kprintf("echo: %s\n", line);
+            n = 0;
+        } else if ((c == 127 || c == 8) && n > 0) {
+            n--;
+        } else if (c >= ' ' && n < sizeof line - 1) {
+            line[n++] = (char)c;
+        }
+    }
+}
+
+void kmain(uint32_t magic, uint32_t info)
+{
+    cpus[0].id = 0;
+    percpu_install(&cpus[0]);
+    console_init();
+    kprintf("\nKeel x86_64 (%s) booting\n", KEEL_MODE);
+    bootinfo_parse(magic, info);
+    cmdline_parse(bootinfo.cmdline);
+
+    pmm_init();
+    kvm_init();
+    gdt_init_cpu(&cpus[0]);
+    idt_init();
+    idt_load();
+    cpu_enable_features();
+    tsc_calibrate();
+    report_cpu_features();
+
+    int have_acpi = acpi_init(bootinfo.rsdp) == 0;
+    lapic_init(have_acpi ? madt.lapic_base : (rdmsr(MSR_APIC_BASE) & ~0xFFFul));
+    cpus[0].apic_id = lapic_id();
+    trap_register(T_TIMER, timer_interrupt);
+    lapic_init_cpu();
+    lapic_timer_calibrate();
+    if (have_acpi) {
+        ioapic_init();
+        trap_register(T_IRQ0 + IRQ_COM1, com1_interrupt);
+        ioapic_route_isa(IRQ_COM1, T_IRQ0 + IRQ_COM1, cpus[0].apic_id);
+        smp_init();
+    } else {
+        kprintf("smp: 1 CPUs online\n");
+    }
+    sti();
+
+    if (cmdline.ktest)
+        ktest_run(cmdline.ktest);
+    echo_console();
+}
