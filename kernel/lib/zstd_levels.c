@@ -1,0 +1,150 @@
+/*
+ * zstd_levels.c - the Zstandard encoder's compression levels 1..22 and the
+ * layout of its workspace (the encoder never allocates: everything below
+ * lives in the caller's buffer).
+ *
+ * Level table (before fitting to the input; W = window log, H = hash log,
+ * C = chain log, S = log2 of chain candidates tried, M = min match,
+ * T = target length: a match this long ends the search):
+ *
+ *   lvl  finder         W  H  C  S  M    T   workspace, 16 MiB input
+ *    1   fast hash     19 14  -  -  6    -     0.5 MiB
+ *    2   fast hash     20 16  -  -  5    -     0.7 MiB
+ *    3   greedy chain  21 17 16  1  5    8     1.2 MiB
+ *    4   greedy chain  21 18 18  2  5   16     2.5 MiB
+ *    5   lazy chain    21 18 19  2  5   16     4.5 MiB
+ *    6   lazy chain    21 19 19  3  5   32     5   MiB
+ *    7   lazy2 chain   21 19 20  3  5   32     7   MiB
+ *    8   lazy2 chain   22 20 21  4  5   48    13   MiB
+ *    9   lazy2 chain   22 20 21  5  5   64    13   MiB
+ *   10   lazy2 chain   22 21 22  5  5   64    25   MiB
+ *   11   lazy2 chain   22 21 22  6  5   96    25   MiB
+ *   12   lazy2 chain   22 22 22  6  5  128    33   MiB
+ *   13   lazy2 chain   22 22 22  7  4  128    33   MiB
+ *   14   lazy2 chain   22 22 22  8  4  192    33   MiB
+ *   15   lazy2 chain   22 22 22  9  4  256    33   MiB
+ *   16   optimal       22 22 22  5  4   48    35   MiB
+ *   17   optimal       23 22 23  5  4   64    51   MiB
+ *   18   optimal       23 22 23  6  3   64    51   MiB
+ *   19   optimal (2p)  23 22 23  7  3  256    51   MiB
+ *   20   optimal (2p)  23 22 23  8  3  256    51   MiB
+ *   21   optimal (2p)  23 22 23  9  3  512    51   MiB
+ *   22   optimal (2p)  23 22 23 10  3  999    51   MiB
+ *
+ * Workspace = ~0.5 MiB fixed (context, entropy tables, 128 KiB literal and
+ * sequence buffers) + 4 << H (hash) + 4 << C (chain) + ~2.2 MiB for the
+ * optimal parser. The window is capped at 2^23 = ZSTD_WINDOW_MAX so our own
+ * decoder accepts every frame; W, H and C shrink to fit small inputs, so
+ * a 4 KiB input needs ~0.6 MiB at any level.
+ * zstd_compress_workspace_size(level, len) gives the exact figure.
+ */
+#include "lib/zstd_enc.h"
+
+static const struct zenc_params levels[ZENC_LEVELS + 1] = {
+	/* strategy      W   H   C   S  M    T  2pass */
+	{ZENC_FAST, 19, 14, 0, 0, 6, 0, 0},
+	{ZENC_FAST, 19, 14, 0, 0, 6, 0, 0},
+	{ZENC_FAST, 20, 16, 0, 0, 5, 0, 0},
+	{ZENC_GREEDY, 21, 17, 16, 1, 5, 8, 0},
+	{ZENC_GREEDY, 21, 18, 18, 2, 5, 16, 0},
+	{ZENC_LAZY, 21, 18, 19, 2, 5, 16, 0},
+	{ZENC_LAZY, 21, 19, 19, 3, 5, 32, 0},
+	{ZENC_LAZY2, 21, 19, 20, 3, 5, 32, 0},
+	{ZENC_LAZY2, 22, 20, 21, 4, 5, 48, 0},
+	{ZENC_LAZY2, 22, 20, 21, 5, 5, 64, 0},
+	{ZENC_LAZY2, 22, 21, 22, 5, 5, 64, 0},
+	{ZENC_LAZY2, 22, 21, 22, 6, 5, 96, 0},
+	{ZENC_LAZY2, 22, 22, 22, 6, 5, 128, 0},
+	{ZENC_LAZY2, 22, 22, 22, 7, 4, 128, 0},
+	{ZENC_LAZY2, 22, 22, 22, 8, 4, 192, 0},
+	{ZENC_LAZY2, 22, 22, 22, 9, 4, 256, 0},
+	{ZENC_OPT, 22, 22, 22, 5, 4, 48, 0},
+	{ZENC_OPT, 23, 22, 23, 5, 4, 64, 0},
+	{ZENC_OPT, 23, 22, 23, 6, 3, 64, 0},
+	{ZENC_OPT, 23, 22, 23, 7, 3, 256, 1},
+	{ZENC_OPT, 23, 22, 23, 8, 3, 256, 1},
+	{ZENC_OPT, 23, 22, 23, 9, 3, 512, 1},
+	{ZENC_OPT, 23, 22, 23, 10, 3, 999, 1},
+};
+
+/* Parameters of a level, shrunk so the tables are no bigger than the input needs. */
+void zenc_level_params(struct zenc_params *p, int level, size_t src_len)
+{
+	unsigned src_log = ZSTD_WINDOWLOG_MIN;
+
+	*p = levels[level];
+	while (src_log < ZENC_WINDOW_LOG_MAX && ((size_t)1 << src_log) < src_len)
+		src_log++;
+	if (p->window_log > ZENC_WINDOW_LOG_MAX)
+		p->window_log = ZENC_WINDOW_LOG_MAX;
+	if (p->window_log > src_log)
+		p->window_log = (uint8_t)src_log;
+	if (p->hash_log > p->window_log + 1)
+		p->hash_log = (uint8_t)(p->window_log + 1);
+	if (p->chain_log > p->window_log)
+		p->chain_log = p->window_log;
+}
+
+static size_t align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+/* Byte offsets of each region of the workspace. */
+struct layout {
+	size_t ent, seqs, lits, hash, chain, opt, total;
+};
+
+static void layout(const struct zenc_params *p, struct layout *l)
+{
+	l->ent = align64(sizeof(struct zenc_ctx));
+	l->seqs = l->ent + align64(sizeof(struct zenc_entropy));
+	l->lits = l->seqs + align64(ZENC_MAX_SEQ * sizeof(struct zenc_seq));
+	l->hash = l->lits + align64(ZSTD_BLOCK_MAX + 64);
+	l->chain = l->hash + align64((size_t)4 << p->hash_log);
+	l->opt = l->chain + (p->chain_log ? align64((size_t)4 << p->chain_log) : 0);
+	l->total = l->opt + (p->strategy == ZENC_OPT ? align64(zenc_opt_size()) : 0);
+}
+
+size_t zenc_workspace_size(const struct zenc_params *p)
+{
+	struct layout l;
+	layout(p, &l);
+	return l.total + 64; /* room to align the start */
+}
+
+/* Carve the workspace and reset the tables; NULL if it is too small. */
+struct zenc_ctx *zenc_init(const struct zenc_params *p, const void *src, size_t src_len,
+			   void *ws, size_t ws_size)
+{
+	struct layout l;
+	uintptr_t base = ((uintptr_t)ws + 63) & ~(uintptr_t)63;
+
+	layout(p, &l);
+	if (!ws || ws_size < l.total + (base - (uintptr_t)ws))
+		return NULL;
+	uint8_t *b = (uint8_t *)base;
+	struct zenc_ctx *c = (struct zenc_ctx *)b;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->p = *p;
+	c->src = src;
+	c->src_len = src_len;
+	c->window = (uint32_t)1 << p->window_log;
+	c->ent = (struct zenc_entropy *)(b + l.ent);
+	c->ss.seqs = (struct zenc_seq *)(b + l.seqs);
+	c->ss.lits = b + l.lits;
+	c->ss.rep[0] = 1;
+	c->ss.rep[1] = 4;
+	c->ss.rep[2] = 8;
+	c->hash = (uint32_t *)(b + l.hash);
+	c->hash_mask = ((uint32_t)1 << p->hash_log) - 1;
+	__builtin_memset(c->hash, 0, (size_t)4 << p->hash_log);
+	if (p->chain_log) {
+		c->chain = (uint32_t *)(b + l.chain);
+		c->chain_mask = ((uint32_t)1 << p->chain_log) - 1;
+		__builtin_memset(c->chain, 0, (size_t)4 << p->chain_log);
+	}
+	if (p->strategy == ZENC_OPT)
+		c->opt = (struct zenc_opt *)(b + l.opt);
+	return c;
+}
