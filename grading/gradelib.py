@@ -91,7 +91,9 @@ RE_STOPPED = re.compile(r"^keel: stopped \(panic\)")
 RE_BT_HEAD = re.compile(r"^backtrace:")
 RE_BT = re.compile(r"^\s*#(?P<i>\d+)\s+(?:0x)?(?P<addr>[0-9a-fA-F]{6,16})\b\s*(?P<sym>\S*)")
 RE_HEX = re.compile(r"^(?:0x)?[0-9a-fA-F]+$")
-RE_REGNAME = re.compile(r"^[a-z][a-z0-9]{1,7}$")
+REGISTERS = {"rip", "rsp", "rbp", "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+             "r11", "r12", "r13", "r14", "r15", "cs", "ss", "ds", "es", "fs", "gs", "rflags",
+             "cr0", "cr2", "cr3", "cr4", "efer", "fs_base", "gs_base"}
 
 
 def _int(s):
@@ -175,7 +177,7 @@ def parse_register_line(line):
     i = 0
     while i + 1 < len(toks):
         name, val = toks[i].lower(), toks[i + 1]
-        if RE_REGNAME.match(name) and RE_HEX.match(val) and not RE_HEX.match(name):
+        if name in REGISTERS and RE_HEX.match(val):
             regs[name] = int(val, 16)
             i += 2
         else:
@@ -1007,10 +1009,11 @@ def crash_report(cfg, crash):
         rep.append("      " + "  ".join("%s %016x" % (k, crash.regs[k]) for k in keys))
     if crash.backtrace:
         sym = cfg.symbolizer
-        sym.lookup([a for _, a, _ in crash.backtrace] + [a - 1 for _, a, _ in crash.backtrace])
+        # The kernel already prints return addresses minus 1 (the call's line).
+        sym.lookup([a for _, a, _ in crash.backtrace])
         rep.append("    backtrace (symbolized with addr2line):")
-        for k, (i, a, s) in enumerate(crash.backtrace):
-            d = sym.describe(a, return_address=k > 0)
+        for i, a, s in crash.backtrace:
+            d = sym.describe(a)
             rep.append("      #%d %016x %s" % (i, a, d or s or "??"))
     return rep
 

@@ -38,14 +38,18 @@ TRAP_OUTPUT = """\
 Keel x86_64 (sol) booting
 mem: 255 MiB usable, direct map up to 0xfffe000
 smp: 1 CPUs online
-trap: page fault (vector 14) error code 0x2 on CPU 0
-rip ffffffff80104abc rsp ffffffff80230f80 rbp ffffffff80230fa0 rflags 0000000000000246
-rax 0000000000000000 rbx 0000000000000001
-cr2 0000000000000010 cr3 0000000000101000
+trap: #PF page fault (vector 14) error code 0x2 on CPU 0
+page fault: write of an unmapped address 0x10 by kernel code
+  rip ffffffff80104abc  cs 0008  rflags 00000246  rsp ffffffff80230f80  ss 0010
+  rax 0000000000000000  rbx 0000000000000001  rcx 0000000000000000  rdx 0000000000000000
+  rsi 0000000000000000  rdi 0000000000000000  rbp ffffffff80230fa0  r8  0000000000000000
+  r9  0000000000000000  r10 0000000000000000  r11 0000000000000000  r12 0000000000000000
+  r13 0000000000000000  r14 0000000000000000  r15 0000000000000000
+  cr2 0000000000000010  cr3 0000000000101000  cr0 80010033  cr4 00300020
 backtrace:
-  #0 ffffffff80104abc ktest_fn_selftest_panic+0x1c
-  #1 ffffffff80105000 ktest_run+0x80
-  #2 ffffffff80100100 kmain+0x40
+  #0 0xffffffff80104abc ktest_fn_selftest_panic+0x1c
+  #1 0xffffffff80105000 ktest_run+0x80
+  #2 0xffffffff80100100 kmain+0x40
 keel: stopped (panic)
 """
 
@@ -210,6 +214,8 @@ class Parsing(Fakes):
         self.assertEqual(c.regs["cr2"], 0x10)
         self.assertEqual(c.regs["rip"], 0xffffffff80104abc)
         self.assertEqual(c.regs["rflags"], 0x246)
+        self.assertEqual(c.regs["r8"], 0)
+        self.assertNotIn("address", c.regs)
         self.assertEqual([a for _, a, _ in c.backtrace],
                          [0xffffffff80104abc, 0xffffffff80105000, 0xffffffff80100100])
         self.assertEqual(c.backtrace[0][2], "ktest_fn_selftest_panic+0x1c")
@@ -368,7 +374,7 @@ class WithFakeQemu(Fakes):
             r.expect_line(r"^ktest selftest_panic: ok$")
 
         status, out = self.grade()
-        self.assertIn("CPU exception: trap: page fault (vector 14)", out)
+        self.assertIn("CPU exception: trap: #PF page fault (vector 14)", out)
         self.assertRegex(out, r"#0 ffffffff80104abc ktest_fn_selftest_panic \(.*kernel/test/selftest.c:12\)")
         self.assertIn("known problem: NULL pointer dereference", out)
         self.assertIn("docs/debugging.md#null-pointer-dereference", out)
@@ -408,6 +414,53 @@ class WithFakeQemu(Fakes):
         self.assertRegex(out, r"CPU1 in spin_lock \(/x/kernel/lib/spinlock.c:40\) inlined in "
                               r"ktest_fn_spinlock \(/x/kernel/lib/spinlock.c:90\) <- spin_lock")
         self.assertEqual(out.strip().splitlines()[-1], "Score: 0/1")
+
+
+class PageTableHelpers(unittest.TestCase):
+    """tools/gdb/keel.py's walker, on a fake physical memory."""
+
+    def setUp(self):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("keel_gdb", os.path.join(REPO, "tools", "gdb", "keel.py"))
+        self.k = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.k)
+        P, W, U, PS, G, NX = 1, 2, 4, 0x80, 0x100, 1 << 63
+        mem = {}
+
+        def table(pa, entries):
+            t = [0] * 512
+            for i, e in entries.items():
+                t[i] = e
+            mem[pa] = t
+        table(0x1000, {0: 0x2000 | P | W | U, 256: 0x7000 | P | W})
+        table(0x2000, {0: 0x3000 | P | W | U})
+        table(0x3000, {0: 0x4000 | P | W | U})
+        table(0x4000, {1: 0x5000 | P | W | U, 2: 0x6000 | P | W | U, 3: 0x9000 | P | U | NX})
+        table(0x7000, {0: 0 | P | W | PS | G | NX, 1: 0x40000000 | P | W | PS | G | NX})
+        self.read = lambda pa: mem[pa]
+
+    def test_dump_coalesces(self):
+        k = self.k
+        ranges = list(k.coalesce(k.walk(self.read, 0x1000)))
+        self.assertEqual(ranges, [
+            (0x1000, 0x3000, 0x5000, 0x1000, (True, True, False, False, False)),
+            (0x3000, 0x4000, 0x9000, 0x1000, (False, True, True, False, False)),
+            (0xffff800000000000, 0xffff800080000000, 0, 1 << 30, (True, False, True, True, False)),
+        ])
+        text = "\n".join(k.format_ranges(ranges))
+        self.assertIn("ffff800000000000-ffff800080000000     2G  0000000000000000  W S NX G (1G)", text)
+        self.assertEqual(len(list(k.walk(self.read, 0x1000, lo=0xffff800000000000))), 2)
+
+    def test_translate(self):
+        lines, pa = self.k.translate(self.read, 0x1000, 0xffff800040001234)
+        self.assertEqual(pa, 0x40001234)
+        self.assertEqual(len(lines), 3)
+        lines, pa = self.k.translate(self.read, 0x1000, 0x3008)
+        self.assertEqual(pa, 0x9008)
+        self.assertIn("NX", lines[3])
+        lines, pa = self.k.translate(self.read, 0x1000, 0x10000000)
+        self.assertIsNone(pa)
+        self.assertIn("not mapped", lines[-1])
 
 
 class RealKernel(unittest.TestCase):

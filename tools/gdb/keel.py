@@ -1,0 +1,229 @@
+"""GDB helpers for Keel (loaded by the repository's .gdbinit; see docs/gdb.md).
+
+    keel-pt                 dump the current CR3's page table: present ranges,
+                            coalesced, with their effective flags
+    keel-pt VA              translate one virtual address, level by level
+    keel-pt --cr3 PA [VA]   the same on another page table (e.g. a process's)
+    keel-pt --user | --kernel   only the lower / higher half
+    $p2v(pa)                the direct-map address of a physical address:
+                            x/4gx $p2v(0x101000)
+
+Page tables are read through the direct map (KERNEL_BASE + phys), so the
+current CPU must be running on a Keel page table; before that (early boot)
+the helpers switch QEMU's gdbstub to physical-memory mode.
+"""
+
+import re
+
+try:
+    import gdb
+except ImportError:     # imported by the host self-test, outside GDB
+    gdb = None
+
+KERNEL_BASE = 0xFFFF800000000000
+
+PTE_PRESENT = 1 << 0
+PTE_WRITABLE = 1 << 1
+PTE_USER = 1 << 2
+PTE_PWT = 1 << 3
+PTE_PCD = 1 << 4
+PTE_ACCESSED = 1 << 5
+PTE_DIRTY = 1 << 6
+PTE_PS = 1 << 7
+PTE_GLOBAL = 1 << 8
+PTE_COW = 1 << 9          # an available bit (lab 9b)
+PTE_NX = 1 << 63
+ADDR_MASK = 0x000FFFFFFFFFF000
+
+LEVELS = ["PML4", "PDPT", "PD", "PT"]
+SHIFTS = [39, 30, 21, 12]
+
+
+def sign_extend(va):
+    return va | 0xFFFF000000000000 if va & (1 << 47) else va
+
+
+def human(size):
+    for unit, n in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if size >= n and size % n == 0:
+            return "%d%s" % (size // n, unit)
+    return "%d" % size
+
+
+def flag_text(writable, user, nx, glob, cow=False):
+    return "%s %s %s%s%s" % ("W" if writable else "R", "U" if user else "S",
+                             "NX" if nx else "X ", " G" if glob else "  ", " COW" if cow else "")
+
+
+def walk(read_table, cr3, lo=0, hi=1 << 64):
+    """Yield (va, size, pa, writable, user, nx, global, cow) for every present
+    leaf mapping of the table at physical cr3. read_table(pa) returns the 512
+    entries of the table at physical address pa."""
+    def rec(level, table_pa, va_base, w, u, nx):
+        entries = read_table(table_pa)
+        span = 1 << SHIFTS[level]
+        for i, e in enumerate(entries):
+            if not e & PTE_PRESENT:
+                continue
+            va = va_base + i * span
+            if level == 0:
+                va = sign_extend(va)
+            if va + span <= lo or va >= hi:
+                continue
+            ew, eu, enx = w and bool(e & PTE_WRITABLE), u and bool(e & PTE_USER), nx or bool(e & PTE_NX)
+            if level == 3 or (level in (1, 2) and e & PTE_PS):
+                mask = ADDR_MASK & ~(span - 1)
+                yield (va, span, e & mask, ew, eu, enx, bool(e & PTE_GLOBAL), bool(e & PTE_COW))
+            else:
+                yield from rec(level + 1, e & ADDR_MASK, va, ew, eu, enx)
+    yield from rec(0, cr3 & ADDR_MASK, 0, True, True, False)
+
+
+def coalesce(mappings):
+    """Merge neighbours with the same flags, the same page size and contiguous
+    physical addresses: (va, end, pa, page_size, flags tuple)."""
+    cur = None
+    for va, size, pa, *flags in mappings:
+        if cur and cur[1] == va and cur[3] == size and cur[4] == tuple(flags) \
+                and cur[2] + (cur[1] - cur[0]) == pa:
+            cur[1] = va + size
+            continue
+        if cur:
+            yield tuple(cur)
+        cur = [va, va + size, pa, size, tuple(flags)]
+    if cur:
+        yield tuple(cur)
+
+
+def format_ranges(ranges):
+    lines = ["%-35s %6s  %-18s %s" % ("virtual", "size", "physical", "flags (pages)")]
+    for va, end, pa, page, flags in ranges:
+        lines.append("%016x-%016x %6s  %016x  %s (%s)"
+                     % (va, end, human(end - va), pa, flag_text(*flags), human(page)))
+    return lines
+
+
+def translate(read_table, cr3, va):
+    """Lines describing the walk of va, and the physical address (or None)."""
+    va = sign_extend(va & 0xFFFFFFFFFFFF)
+    lines = []
+    table = cr3 & ADDR_MASK
+    for level in range(4):
+        idx = (va >> SHIFTS[level]) & 511
+        e = read_table(table)[idx]
+        flags = []
+        for bit, name in ((PTE_PRESENT, "P"), (PTE_WRITABLE, "W"), (PTE_USER, "U"), (PTE_ACCESSED, "A"),
+                          (PTE_DIRTY, "D"), (PTE_PS, "PS"), (PTE_GLOBAL, "G"), (PTE_COW, "COW"),
+                          (PTE_NX, "NX")):
+            if e & bit:
+                flags.append(name)
+        lines.append("%-4s[%3d] @ %#x = %016x  %s" % (LEVELS[level], idx, table + idx * 8, e, " ".join(flags)))
+        if not e & PTE_PRESENT:
+            lines.append("%#x is not mapped (%s entry not present)" % (va, LEVELS[level]))
+            return lines, None
+        if level == 3 or (level in (1, 2) and e & PTE_PS):
+            span = 1 << SHIFTS[level]
+            pa = (e & ADDR_MASK & ~(span - 1)) | (va & (span - 1))
+            lines.append("%#x -> physical %#x (%s page)" % (va, pa, human(span)))
+            return lines, pa
+        table = e & ADDR_MASK
+    return lines, None
+
+
+# ---------------------------------------------------------------------------
+# GDB glue
+
+def _parse_int(text):
+    return int(gdb.parse_and_eval(text)) & 0xFFFFFFFFFFFFFFFF
+
+
+def current_cr3():
+    try:
+        return int(gdb.parse_and_eval("$cr3")) & 0xFFFFFFFFFFFFFFFF
+    except gdb.error:
+        out = gdb.execute("monitor info registers", to_string=True)
+        m = re.search(r"CR3=([0-9a-fA-F]+)", out)
+        if not m:
+            raise gdb.GdbError("keel-pt: cannot read CR3 (neither $cr3 nor 'monitor info registers')")
+        return int(m.group(1), 16)
+
+
+class TableReader:
+    """Reads 4 KiB tables through the direct map, falling back to QEMU's
+    physical-memory mode of the gdbstub."""
+
+    def __init__(self):
+        self.inf = gdb.selected_inferior()
+        self.cache = {}
+        self.phys_mode = False
+
+    def __call__(self, pa):
+        if pa in self.cache:
+            return self.cache[pa]
+        data = None
+        if not self.phys_mode:
+            try:
+                data = bytes(self.inf.read_memory(KERNEL_BASE + pa, 4096))
+            except gdb.MemoryError:
+                self.phys_mode = True
+        if data is None:
+            gdb.execute("maintenance packet Qqemu.PhyMemMode:1", to_string=True)
+            try:
+                data = bytes(self.inf.read_memory(pa, 4096))
+            finally:
+                gdb.execute("maintenance packet Qqemu.PhyMemMode:0", to_string=True)
+        entries = [int.from_bytes(data[i:i + 8], "little") for i in range(0, 4096, 8)]
+        self.cache[pa] = entries
+        return entries
+
+
+if gdb is not None:
+    class KeelPt(gdb.Command):
+        """Dump or query the page table of the current CR3.
+Usage: keel-pt [--cr3 PA] [--user|--kernel] [VA]
+  With no VA: every present range, coalesced, with effective flags
+  (W/R writable, U/S user or supervisor, NX or X, G global, COW) and page size.
+  With VA: the walk of that address, one line per level."""
+
+        def __init__(self):
+            super().__init__("keel-pt", gdb.COMMAND_DATA)
+
+        def invoke(self, arg, from_tty):
+            argv = gdb.string_to_argv(arg)
+            cr3 = None
+            lo, hi = 0, 1 << 64
+            va = None
+            i = 0
+            while i < len(argv):
+                a = argv[i]
+                if a == "--cr3" and i + 1 < len(argv):
+                    cr3 = _parse_int(argv[i + 1])
+                    i += 1
+                elif a == "--user":
+                    hi = 1 << 47
+                elif a == "--kernel":
+                    lo = 0xFFFF800000000000
+                else:
+                    va = _parse_int(a)
+                i += 1
+            if cr3 is None:
+                cr3 = current_cr3()
+            read = TableReader()
+            if va is not None:
+                lines, _ = translate(read, cr3, va)
+            else:
+                lines = ["page table at CR3 %#x" % cr3] + format_ranges(coalesce(walk(read, cr3, lo, hi)))
+            gdb.write("\n".join(lines) + "\n")
+
+    class P2V(gdb.Function):
+        """$p2v(pa): the direct-map virtual address of physical address pa."""
+
+        def __init__(self):
+            super().__init__("p2v")
+
+        def invoke(self, pa):
+            return gdb.parse_and_eval("(unsigned long long *)0x%x"
+                                      % (KERNEL_BASE + (int(pa) & 0xFFFFFFFFFFFFFFFF)))
+
+    KeelPt()
+    P2V()
