@@ -27,22 +27,27 @@ overlay = $(or $(lastword $(foreach l,$(OVERLAY_LABS),$(wildcard solutions/$(l)/
 
 CC := gcc
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
-           -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+           -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
            -fcf-protection=none -Wall -Wextra -Werror -Wframe-larger-than=2048 -MMD -MP \
-           -DKEEL_MODE='"$(MODE)"' \
+           -DKEEL_MODE=$(MODE) \
            $(foreach l,$(call reverse,$(OVERLAY_LABS)),-Isolutions/$(l)/kernel) -Ikernel
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 KLDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000,-z,noexecstack,--build-id=none \
             -T kernel/arch/x86_64/kernel.ld
 
-KSRC := $(sort $(shell find kernel -name '*.c' -o -name '*.S'))
+# Objects depend on a stamp named after the flags, so changing a flag rebuilds.
+FLAGS_STAMP := $(BUILD)/flags.$(shell echo '$(KCFLAGS) $(KLDFLAGS)' | md5sum | cut -c1-8)
+$(FLAGS_STAMP):
+	@mkdir -p $(@D); rm -f $(BUILD)/flags.*; touch $@
+
+KSRC := $(filter-out $(KSRC_EXCLUDE),$(sort $(shell find kernel -name '*.c' -o -name '*.S')))
 KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC))
 
 define KOBJ_RULE
-$(BUILD)/obj/$(1).o: $(call overlay,$(1))
+$(BUILD)/obj/$(1).o: $(call overlay,$(1)) $(FLAGS_STAMP)
 	@mkdir -p $$(@D)
 	@echo "  CC      $$<"
-	@$(CC) $(KCFLAGS) -c $$< -o $$@
+	@$(CC) $(KCFLAGS) -c $(call overlay,$(1)) -o $$@
 endef
 $(foreach s,$(KSRC),$(eval $(call KOBJ_RULE,$(s))))
 -include $(KOBJ:.o=.d)
@@ -54,7 +59,7 @@ kernel: $(BUILD)/kernel.elf
 
 # Two links: the first finds every function's address, the second embeds
 # that table (in .ksyms, after .text, so no function moves).
-$(BUILD)/kernel.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld tools/gen-ksyms.sh
+$(BUILD)/kernel.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld tools/gen-ksyms.sh $(FLAGS_STAMP)
 	@echo "  LD      $@"
 	@tools/gen-ksyms.sh > $(BUILD)/ksyms0.S
 	@$(CC) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o

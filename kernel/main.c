@@ -21,9 +21,12 @@
 #include "lib/string.h"
 #include "test/ktest.h"
 
+/* The build mode (student, lab-9c, sol), from the Makefile's -DKEEL_MODE=... */
 #ifndef KEEL_MODE
-#define KEEL_MODE "student"
+#define KEEL_MODE student
 #endif
+#define STRINGIFY2(x) #x
+#define STRINGIFY(x) STRINGIFY2(x)
 
 static void timer_interrupt(struct trapframe *tf)
 {
@@ -79,7 +82,7 @@ void kmain(uint32_t magic, uint32_t info)
     cpus[0].id = 0;
     percpu_install(&cpus[0]);
     console_init();
-    kprintf("\nKeel x86_64 (%s) booting\n", KEEL_MODE);
+    kprintf("\nKeel x86_64 (%s) booting\n", STRINGIFY(KEEL_MODE));
     bootinfo_parse(magic, info);
     cmdline_parse(bootinfo.cmdline);
 

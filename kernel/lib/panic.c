@@ -20,12 +20,13 @@ void panic(const char *fmt, ...)
     kvprintf(fmt, ap);
     kprintf("\n");
     va_end(ap);
-    panic_finish((uint64_t)__builtin_return_address(0), (uint64_t)__builtin_frame_address(0));
+    /* -1: a call to a noreturn function may be the last instruction of its caller */
+    panic_finish((uint64_t)__builtin_return_address(0) - 1, *(uint64_t *)__builtin_frame_address(0), 0);
 }
 
-void panic_finish(uint64_t rip, uint64_t rbp)
+void panic_finish(uint64_t rip, uint64_t rbp, uint64_t rsp)
 {
-    backtrace_print(rip, rbp);
+    backtrace_print(rip, rbp, rsp);
     lapic_stop_other_cpus();
     kprintf("keel: stopped (panic)\n");
     qemu_exit(EXIT_PANIC);

@@ -5,8 +5,9 @@
 struct trapframe;
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
-/* The panic tail shared with the trap handler: backtrace from (rip, rbp), stop. */
-__attribute__((noreturn)) void panic_finish(uint64_t rip, uint64_t rbp);
+/* The panic tail shared with the trap handler: backtrace from rip (frame
+ * chain at rbp, stack at rsp or 0), stop the machine. */
+__attribute__((noreturn)) void panic_finish(uint64_t rip, uint64_t rbp, uint64_t rsp);
 
 #define assert(cond)                                                             \
     do {                                                                         \

@@ -120,3 +120,44 @@ void kfree(void *p)
     heap.free[c] = o;
     spin_unlock(&heap.lock);
 }
+
+#include "test/ktest.h"
+
+/* Many live objects of mixed sizes: each keeps its own pattern, none overlap. */
+KTEST(kmalloc)
+{
+    enum { N = 400 };
+    static uint8_t *objs[N];
+    static size_t sizes[N];
+    uint64_t frames_after_first = 0;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            sizes[i] = (size_t)(1 + (i * 7919) % (i % 10 == 0 ? 20000 : 2048));
+            objs[i] = kmalloc(sizes[i]);
+            KT_CHECK(objs[i], "kmalloc(%lu) returned NULL", sizes[i]);
+            KT_CHECK(((uintptr_t)objs[i] & 15) == 0, "kmalloc(%lu) = %p is not 16-byte aligned", sizes[i], objs[i]);
+            memset(objs[i], i & 0xFF, sizes[i]);
+        }
+        for (int i = 0; i < N; i++)
+            for (size_t j = 0; j < sizes[i]; j++)
+                KT_CHECK(objs[i][j] == (i & 0xFF), "object %d (%lu bytes) overwritten at byte %lu", i, sizes[i], j);
+        for (int i = 0; i < N; i += 2)
+            kfree(objs[i]);
+        for (int i = 1; i < N; i += 2)
+            kfree(objs[i]);
+        if (round == 0)
+            frames_after_first = pmm_free_count();
+        else /* the same requests again must be served from freed memory */
+            KT_CHECK(pmm_free_count() == frames_after_first, "round %d used %ld more frames: freed memory not reused",
+                     round, (long)(frames_after_first - pmm_free_count()));
+    }
+    KT_CHECK(kmalloc(0) == NULL, "kmalloc(0) should return NULL");
+    kfree(NULL);
+    uint8_t *z = kzalloc(3000);
+    KT_CHECK(z, "kzalloc failed");
+    for (int i = 0; i < 3000; i++)
+        KT_CHECK(z[i] == 0, "kzalloc memory not zeroed at %d", i);
+    kfree(z);
+    KT_CHECK(z[100] == POISON, "freed memory is not poisoned");
+    return KT_OK;
+}

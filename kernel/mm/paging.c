@@ -92,3 +92,60 @@ int paging_translate(paddr_t pml4, vaddr_t va, paddr_t *pa, uint64_t *flags)
     }
     return -ENOENT;
 }
+
+#include "test/ktest.h"
+#include "mm/kernel_vm.h"
+#include "lib/string.h"
+
+/* Free the page-table pages (not the mapped frames) of a test table. */
+static void free_tables(paddr_t table, int level)
+{
+    pte_t *e = pt_entries(table);
+    for (int i = 0; level > 1 && i < 512; i++)
+        if ((e[i] & PTE_PRESENT) && !(e[i] & PTE_HUGE))
+            free_tables(e[i] & PTE_ADDR_MASK, level - 1);
+    pmm_free(table);
+}
+
+KTEST(paging)
+{
+    uint64_t before = pmm_free_count();
+    paddr_t pml4 = pmm_alloc_zeroed();
+    KT_CHECK(pml4, "out of memory");
+    paddr_t frame = pmm_alloc();
+    vaddr_t va = 0x400000, far = 0x7FFFFFFFF000ul;
+    KT_CHECK(paging_walk(pml4, va, 0) == 0, "walk without create found an entry in an empty table");
+    KT_CHECK(paging_map(pml4, va, frame, PTE_WRITABLE | PTE_USER) == 0, "map failed");
+    KT_CHECK(paging_map(pml4, va, frame, PTE_USER) == -EEXIST, "mapping twice should give -EEXIST");
+    KT_CHECK(paging_map(pml4, far, frame, PTE_USER | pte_nx) == 0, "map at the top of user space failed");
+    paddr_t pa;
+    uint64_t flags;
+    KT_CHECK(paging_translate(pml4, va + 0x123, &pa, &flags) == 0 && pa == frame + 0x123,
+             "translate gave 0x%lx, expected 0x%lx", pa, frame + 0x123);
+    KT_CHECK((flags & (PTE_WRITABLE | PTE_USER)) == (PTE_WRITABLE | PTE_USER), "flags lost: 0x%lx", flags);
+    pte_t *l4 = pt_entries(pml4);
+    KT_CHECK(l4[PML4_INDEX(va)] & PTE_USER, "intermediate table for a user address lacks PTE_USER");
+    KT_CHECK(paging_protect(pml4, va, PTE_USER) == 0, "protect failed");
+    KT_CHECK(paging_translate(pml4, va, &pa, &flags) == 0 && !(flags & PTE_WRITABLE), "protect kept writable");
+    KT_CHECK(paging_protect(pml4, va + PAGE_SIZE, PTE_USER) == -ENOENT, "protect of an unmapped page");
+    KT_CHECK(paging_unmap(pml4, va) == frame, "unmap returned the wrong frame");
+    KT_CHECK(paging_unmap(pml4, va) == 0, "second unmap found a mapping");
+    KT_CHECK(paging_translate(pml4, va, &pa, &flags) == -ENOENT, "translate after unmap succeeded");
+    KT_CHECK(paging_unmap(pml4, far) == frame, "unmap of the top page");
+
+    /* The live kernel table: text executable and read-only, data no-execute, direct map huge. */
+    extern char _text[], _data[];
+    KT_CHECK(paging_translate(kernel_pml4, (vaddr_t)_text, &pa, &flags) == 0 && pa == virt_to_phys(_text),
+             "kernel text maps to 0x%lx", pa);
+    KT_CHECK(!(flags & PTE_WRITABLE) && !(flags & PTE_NX), "kernel text flags 0x%lx", flags);
+    KT_CHECK(paging_translate(kernel_pml4, (vaddr_t)_data, &pa, &flags) == 0 && (flags & PTE_WRITABLE) &&
+                 (flags & pte_nx) == pte_nx, "kernel data flags 0x%lx", flags);
+    KT_CHECK(paging_translate(kernel_pml4, KERNEL_BASE + 0x300123, &pa, &flags) == 0 && pa == 0x300123 &&
+                 (flags & PTE_HUGE), "direct map translation 0x%lx flags 0x%lx", pa, flags);
+    KT_CHECK(paging_translate(kernel_pml4, 0x1000, &pa, &flags) == -ENOENT, "low memory is mapped in the kernel table");
+
+    free_tables(pml4, 4);
+    pmm_free(frame);
+    KT_CHECK(pmm_free_count() == before, "%ld frames leaked", (long)(before - pmm_free_count()));
+    return KT_OK;
+}

@@ -164,3 +164,43 @@ void pmm_free_contig(paddr_t pa, size_t n)
 uint64_t pmm_free_count(void) { return pmm.nfree; }
 uint64_t pmm_total_count(void) { return pmm.total; }
 paddr_t pmm_top(void) { return pmm.nframes * PAGE_SIZE; }
+
+#include "test/ktest.h"
+#include "mm/kmalloc.h"
+
+/* Take every free frame, check none comes twice, give them all back. */
+KTEST(pmm)
+{
+    uint64_t before = pmm_free_count();
+    uint64_t *seen = kzalloc((pmm.nframes + 63) / 64 * 8);
+    KT_CHECK(seen, "no memory for the bookkeeping bitmap");
+    uint64_t before_bitmap = pmm_free_count(); /* the bitmap itself took frames */
+    paddr_t head = 0;
+    uint64_t got = 0;
+    for (paddr_t pa; (pa = pmm_alloc()) != 0; got++) {
+        uint64_t i = pa / PAGE_SIZE;
+        KT_CHECK(pa % PAGE_SIZE == 0, "frame 0x%lx is not page aligned", pa);
+        KT_CHECK(i < pmm.nframes, "frame 0x%lx is beyond the end of RAM", pa);
+        KT_CHECK(!((seen[i / 64] >> (i % 64)) & 1), "frame 0x%lx handed out twice", pa);
+        seen[i / 64] |= 1ul << (i % 64);
+        *(paddr_t *)phys_to_virt(pa) = head; /* chain the frames through themselves */
+        head = pa;
+    }
+    KT_CHECK(got == before_bitmap, "got %lu frames but %lu were free", got, before_bitmap);
+    KT_CHECK(pmm_free_count() == 0, "%lu frames still free after exhaustion", pmm_free_count());
+    while (head) {
+        paddr_t next = *(paddr_t *)phys_to_virt(head);
+        pmm_free(head);
+        head = next;
+    }
+    kfree(seen);
+    KT_CHECK(pmm_free_count() == before, "%lu frames free after returning all, expected %lu", pmm_free_count(),
+             before);
+    paddr_t run = pmm_alloc_contig(16);
+    KT_CHECK(run != 0, "no 16-frame contiguous run");
+    for (int i = 0; i < 16; i++)
+        KT_CHECK(test_bit(run / PAGE_SIZE + i), "contiguous frame %d not marked used", i);
+    pmm_free_contig(run, 16);
+    KT_CHECK(pmm_free_count() == before, "contiguous free leaked frames");
+    return KT_OK;
+}

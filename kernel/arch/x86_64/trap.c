@@ -40,7 +40,7 @@ static __attribute__((noreturn)) void kernel_exception(struct trapframe *tf)
     console_lock_for_panic();
     if (depth[cpu_id()]++ > 0) { /* faulted while reporting a fault: give up quietly */
         console_write_unlocked("keel: fault inside the panic report\n");
-        panic_finish(tf->rip, 0);
+        panic_finish(tf->rip, 0, 0);
     }
     const char *name = tf->vector < 32 && exception_names[tf->vector] ? exception_names[tf->vector] : "interrupt";
     kprintf("trap: %s (vector %lu) error code 0x%lx on CPU %d\n", name, tf->vector, tf->error, cpu_id());
@@ -53,7 +53,7 @@ static __attribute__((noreturn)) void kernel_exception(struct trapframe *tf)
     kprintf("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r9, tf->r10, tf->r11, tf->r12);
     kprintf("  r13 %016lx  r14 %016lx  r15 %016lx\n", tf->r13, tf->r14, tf->r15);
     kprintf("  cr2 %016lx  cr3 %016lx  cr0 %08lx  cr4 %08lx\n", cr2, read_cr3(), read_cr0(), read_cr4());
-    panic_finish(tf->rip, tf->rbp);
+    panic_finish(tf->rip, tf->rbp, tf->rsp);
 }
 
 void trap(struct trapframe *tf)
