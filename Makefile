@@ -44,7 +44,7 @@ KSRC := $(filter-out $(KSRC_EXCLUDE),$(sort $(shell find kernel -name '*.c' -o -
 KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC))
 
 define KOBJ_RULE
-$(BUILD)/obj/$(1).o: $(call overlay,$(1)) $(FLAGS_STAMP)
+$(BUILD)/obj/$(1).o: $(call overlay,$(1)) $(FLAGS_STAMP) | deps
 	@mkdir -p $$(@D)
 	@echo "  CC      $$<"
 	@$(CC) $(KCFLAGS) -c $(call overlay,$(1)) -o $$@
@@ -52,7 +52,7 @@ endef
 $(foreach s,$(KSRC),$(eval $(call KOBJ_RULE,$(s))))
 -include $(KOBJ:.o=.d)
 
-.PHONY: all kernel iso qemu qemu-gdb run grade check bench fuzz stress tools docs doctor clean deps handout
+.PHONY: all kernel iso qemu qemu-gdb run grade check bench fuzz stress tools docs doctor clean deps print-sources print-build
 
 all: kernel tools
 kernel: $(BUILD)/kernel.elf
@@ -81,8 +81,10 @@ GDBPORT := $(shell echo $$((25000 + $$(id -u) % 5000)))
 # QEMU exits 33 for a clean power-off (drivers/power.h); report anything else.
 qemu_status = s=$$?; [ $$s = 33 ] || [ $$s = 0 ] || { echo "qemu exited with status $$s"; exit $$s; }
 
+# Install missing Debian packages before the first build or boot.
 deps:
-	@command -v $(QEMU) >/dev/null && command -v grub-mkrescue >/dev/null && command -v xorriso >/dev/null \
+	@for t in gcc python3 $(QEMU) grub-mkrescue xorriso; do command -v $$t >/dev/null || exit 1; done && \
+	  test -d /usr/lib/grub/i386-pc \
 	  || tools/install-deps.sh
 
 $(BUILD)/keel.iso: $(BUILD)/kernel.elf | deps
@@ -130,6 +132,12 @@ docs:
 
 doctor:
 	@tools/doctor.sh
+
+# For tools/test-overlay.sh: the effective sources and build folder of this mode.
+print-sources:
+	@echo $(foreach s,$(KSRC),$(call overlay,$(s)))
+print-build:
+	@echo $(BUILD)
 
 clean:
 	rm -rf build

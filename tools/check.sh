@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make check`: the whole test suite. Each step is one line, ok or FAIL with
+# the tail of its log; the last line is "N passed, N failed".
+# Logs: build/check/<step>.log. CHECK_ONLY="step1 step2" runs a subset.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOGDIR=build/check
+mkdir -p "$LOGDIR"
+J=${J:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+
+passed=0
+failed=0
+failed_names=()
+
+step() { # step NAME COMMAND...
+  local name=$1
+  shift
+  if [ -n "${CHECK_ONLY:-}" ] && ! [[ " $CHECK_ONLY " == *" $name "* ]]; then
+    return
+  fi
+  local start=$SECONDS
+  if "$@" >"$LOGDIR/$name.log" 2>&1; then
+    printf '%-28s ok    (%ds)\n' "$name" $((SECONDS - start))
+    passed=$((passed + 1))
+  else
+    printf '%-28s FAIL  (%ds); last lines of %s:\n' "$name" $((SECONDS - start)) "$LOGDIR/$name.log"
+    tail -25 "$LOGDIR/$name.log" | sed 's/^/    /'
+    failed=$((failed + 1))
+    failed_names+=("$name")
+  fi
+}
+
+tools/install-deps.sh >"$LOGDIR/install-deps.log" 2>&1 || { cat "$LOGDIR/install-deps.log"; exit 1; }
+
+# 1. Host-side tests.
+step build-student        make -j"$J" kernel
+step build-sol            make -j"$J" kernel SOL=1
+step build-tools          make -j"$J" tools
+step overlay-rule         tools/test-overlay.sh
+step grading-selftest     python3 grading/test_gradelib.py
+step codec-check          make -j"$J" codec-check
+step codec-fuzz           make codec-fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
+step docs                 make docs
+
+# 2. Kernel tests under QEMU (TCG), -smp 1 and -smp 4 inside each grader.
+step grade-base-sol       make grade LAB=base SOL=1 J="$J"
+step grade-base-student   make grade LAB=base J="$J"
+step grader-reports-panic python3 grading/selftest.py --build build/sol
+step gdb-session          tools/test-gdb.sh build/sol
+
+echo
+if [ $failed -gt 0 ]; then
+  echo "failed: ${failed_names[*]} (logs in $LOGDIR/)"
+fi
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
