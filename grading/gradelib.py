@@ -268,6 +268,64 @@ def short_path(loc):
     return "%s:%s" % (path, line)
 
 
+class Disassembly:
+    """Just enough of `objdump -d` of the kernel to repair one blind spot of a
+    frame-pointer backtrace: a leaf function that sets up no frame (GCC omits
+    it even with -fno-omit-frame-pointer) hides its caller. If the faulting
+    function has no `push %rbp` and few direct callers, they are named."""
+
+    RE_FUNC = re.compile(r"^([0-9a-f]+) <([^>]+)>:$")
+    RE_INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")
+
+    def __init__(self, elf, objdump="objdump"):
+        self.elf = elf
+        self.objdump = objdump
+        self.loaded = False
+        self.first = {}     # function -> its first instruction's text
+        self.calls = {}     # callee -> [(caller, return address)]
+        self.lock = threading.Lock()
+
+    def _load(self):
+        if self.loaded:
+            return
+        self.loaded = True
+        try:
+            out = subprocess.run([self.objdump, "-d", "--no-show-raw-insn", self.elf],
+                                 capture_output=True, text=True, timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            return
+        func = None
+        prev_call = None
+        for line in out.splitlines():
+            m = self.RE_FUNC.match(line)
+            if m:
+                func = m.group(2)
+                prev_call = None
+                continue
+            m = self.RE_INSN.match(line)
+            if not m or func is None:
+                continue
+            addr, op, rest = int(m.group(1), 16), m.group(2), m.group(3)
+            self.first.setdefault(func, op + " " + rest)
+            if prev_call:   # the return address is the next instruction
+                self.calls.setdefault(prev_call, []).append((func, addr))
+                prev_call = None
+            if op.startswith("call"):
+                t = re.search(r"<([^>+]+)>$", rest)
+                prev_call = t.group(1) if t else None
+
+    def frameless(self, func):
+        """Does func start without `push %rbp` (so it has no frame of its own)?"""
+        with self.lock:
+            self._load()
+            first = self.first.get(func, "")
+            return bool(first) and not re.match(r"push\s+%rbp|endbr64", first)
+
+    def hidden_callers(self, func):
+        """[(caller, return address)] if func sets up no frame pointer, else []."""
+        return self.calls.get(func, []) if self.frameless(func) else []
+
+
 # ---------------------------------------------------------------------------
 # Known failure signatures (grading/signatures.txt)
 
@@ -380,6 +438,7 @@ class Config:
     qemu = "qemu-system-x86_64"
     kvm = False
     symbolizer = None
+    disassembly = None
     out = sys.stdout
 
 
@@ -431,6 +490,7 @@ def get_config(argv=None):
     c.qemu = os.environ.get("QEMU", "qemu-system-x86_64")
     c.kvm = os.environ.get("KVM") == "1"
     c.symbolizer = Symbolizer(c.kernel)
+    c.disassembly = Disassembly(c.kernel) if os.path.exists(c.kernel) else None
     _config = c
     return c
 
@@ -698,7 +758,7 @@ class Run:
         words = lit.split()
         for n in range(len(words), 0, -1):
             key = " ".join(words[:n])
-            if len(key) < 4:
+            if n < 2 and len(key) < 10:   # "ktest" alone would match every ktest line
                 break
             hits = [i for i in range(start, len(self.lines)) if key in self.lines[i]]
             if hits:
@@ -706,7 +766,7 @@ class Run:
                 for i in hits[:3]:
                     out += self.excerpt(i, 1, 1, mark=i)
                 return out
-        return ["no output line resembles it"]
+        return ["(no output line resembles it: the kernel never printed it)"]
 
     # -- timeouts: where was every CPU?
 
@@ -745,6 +805,13 @@ class Run:
                     continue
                 frames = [(rip, False)]
                 rbp = regs.get("RBP", 0)
+                # A frameless leaf (no push %rbp) keeps its return address at [rsp].
+                outer = sym.lookup([rip])[rip]
+                dis = self.cfg.disassembly
+                if outer and dis is not None and dis.frameless(outer[-1][0]) and regs.get("RSP"):
+                    words = parse_hmp_x(mon.cmd("x /1gx 0x%x" % regs["RSP"]))
+                    if words and words[0] >= 0xffffffff80000000:
+                        frames.append((words[0], True))
                 seen = set()
                 while len(frames) < 16 and rbp and canonical(rbp) and rbp >= 0xffff800000000000 \
                         and rbp not in seen and rbp % 8 == 0:
@@ -987,6 +1054,8 @@ def failure_report(cfg, inst, failure, run):
             rep += ["      " + l for l in run.timeout_report]
         crash = run.crash()
         if crash is not None:
+            if not str(failure).startswith(("the kernel crashed", "expected no panic")):
+                rep.append("    the kernel crashed first (%s):" % crash.kind)
             rep += crash_report(cfg, crash)
             for s in match_signatures(crash, run.output):
                 rep.append("    known problem: %s -- see %s" % (s.title, s.doc))
@@ -1013,13 +1082,31 @@ def crash_report(cfg, crash):
         sym.lookup([a for _, a, _ in crash.backtrace])
         rep.append("    backtrace (symbolized with addr2line):")
         for i, a, s in crash.backtrace:
-            d = sym.describe(a)
+            # a panic's frame #0 may be a return address just past a noreturn call
+            d = sym.describe(a) or sym.describe(a - 1)
             rep.append("      #%d %016x %s" % (i, a, d or s or "??"))
+            if i == 0 and crash.kind == "trap" and s and cfg.disassembly is not None:
+                rep += hidden_caller_lines(cfg, s.split("+")[0])
+    return rep
+
+
+def hidden_caller_lines(cfg, func):
+    callers = cfg.disassembly.hidden_callers(func)
+    if not callers or len(callers) > 4:
+        return []
+    sym = cfg.symbolizer
+    sym.lookup([ra - 1 for _, ra in callers])
+    why = ("%s sets up no frame pointer, so its caller is not in the chain; "
+           % func + ("its only caller:" if len(callers) == 1 else "it is called from one of:"))
+    rep = ["         (%s)" % why]
+    for caller, ra in callers:
+        d = sym.describe(ra, return_address=True) or caller
+        rep.append("      #0' %016x %s" % (ra - 1, d))
     return rep
 
 
 def rerun_line(cfg, inst):
-    base = cfg.rerun_hint or ("python3 %s --build %s" % (os.path.relpath(sys.argv[0]), cfg.build))
+    base = cfg.rerun_hint or ("python3 %s --build %s" % (sys.argv[0], cfg.build))
     if cfg.rerun_hint:
         return "%s T=%s" % (base, inst.name)
     return "%s -T %s" % (base, inst.name)

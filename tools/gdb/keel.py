@@ -212,7 +212,9 @@ Usage: keel-pt [--cr3 PA] [--user|--kernel] [VA]
             if va is not None:
                 lines, _ = translate(read, cr3, va)
             else:
-                lines = ["page table at CR3 %#x" % cr3] + format_ranges(coalesce(walk(read, cr3, lo, hi)))
+                ranges = list(coalesce(walk(read, cr3, lo, hi)))
+                lines = ["page table at CR3 %#x" % cr3]
+                lines += format_ranges(ranges) if ranges else ["(no present mappings in that range)"]
             gdb.write("\n".join(lines) + "\n")
 
     class P2V(gdb.Function):
