@@ -36,6 +36,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -516,6 +517,7 @@ class TestTimeout(TestFailure):
 
 _live = set()
 _live_lock = threading.Lock()
+_interrupted = threading.Event()   # Ctrl-C: no new QEMU starts
 
 
 def free_port():
@@ -551,6 +553,8 @@ class Run:
         self.monitor = os.path.join(self.tmp, "monitor.sock")
         self.gdb_port = free_port() if gdb else None
         self.args = self.qemu_args(extra_args)
+        if _interrupted.is_set():
+            raise TestFailure("interrupted")
         self.stderr_file = open(os.path.join(self.tmp, "qemu.stderr"), "w+")
         try:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -1143,9 +1147,16 @@ def run_tests(argv=None, out=None):
         out.write("no test matches %s\nScore: 0/0\n" % " ".join(cfg.filters))
         return _finish(argv, 1)
     if not os.path.exists(cfg.kernel):
-        out.write("no kernel at %s: build it first (make%s)\n"
-                  % (cfg.kernel, " SOL=1" if cfg.mode == "sol" else ""))
+        mode = {"sol": " SOL=1", "student": ""}.get(cfg.mode, " LAB=" + cfg.mode[4:]
+                                                    if cfg.mode.startswith("lab-") else "")
+        out.write("no kernel at %s: build it first (make%s)\nScore: 0/%d\n"
+                  % (cfg.kernel, mode, sum(i.points for i in insts)))
+        return _finish(argv, 1)
+    if argv is None:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `| head` ends us quietly
     jobs = 1 if cfg.gdb else cfg.jobs
+    if cfg.gdb and len(insts) > 1:
+        out.write("GDB: %d tests selected; each waits for GDB in turn (pick one with T=...)\n" % len(insts))
     out.write("grading %s (%d tests, -j %d)\n" % (cfg.kernel, len(insts), jobs))
     out.flush()
     t0 = time.time()
@@ -1162,15 +1173,24 @@ def run_tests(argv=None, out=None):
         r = run_one(cfg, insts[k])
         with lock:
             done[k] = r
-            flush_in_order()
+            if not _interrupted.is_set():
+                flush_in_order()
         return r
 
+    ex = ThreadPoolExecutor(max_workers=jobs)
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as ex:
-            list(ex.map(work, range(len(insts))))
+        list(ex.map(work, range(len(insts))))
     except KeyboardInterrupt:
+        _interrupted.set()
+        ex.shutdown(wait=False, cancel_futures=True)
         kill_all()
+        with lock:
+            out.write("\ninterrupted: QEMU instances killed\n")
+            out.flush()
+            if argv is None:
+                os._exit(130)
         raise
+    ex.shutdown()
     score = sum(i.score for i in insts)
     total = sum(i.points for i in insts)
     out.write("\n")
