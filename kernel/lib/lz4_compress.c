@@ -1,21 +1,38 @@
 /*
- * LZ4 fast block compressor: one hash table of 4096 recent positions (hash of
- * 5 bytes), greedy matching, and liblz4's skip heuristic -- the longer no
+ * LZ4 fast block compressor: one 16 KiB hash table of recent positions,
+ * greedy matching, and liblz4's skip heuristic -- the longer no
  * match is found, the bigger the step, scaled by the acceleration knob.
  * Also owns the workspace sizes and the one-block entry point.
  */
 #include "lib/lz4_internal.h"
 
 #define SKIP_TRIGGER 6
+#define SMALL_HASH_LOG (LZ4_FAST_HASH_LOG + 1) /* 8192 x u16: the same 16 KiB */
+#define SMALL_LIMIT (65536 + LZ4_MFLIMIT - 1)  /* every stored offset fits u16 */
 
-static inline uint32_t hash5(uint64_t seq)
+/*
+ * Two table layouts, as liblz4: inputs under 64 KiB store u16 offsets in
+ * 8192 slots keyed by a hash of 4 bytes; larger windows store u32 offsets
+ * in 4096 slots keyed by a hash of 5 bytes.
+ */
+static inline uint32_t hash_at(const uint8_t *p, bool small)
 {
-	return (uint32_t)(((seq << 24) * 889523592379ULL) >> (64 - LZ4_FAST_HASH_LOG));
+	if (small)
+		return (lz4_rd32(p) * 2654435761U) >> (32 - SMALL_HASH_LOG);
+	return (uint32_t)(((lz4_rd64(p) << 24) * 889523592379ULL) >> (64 - LZ4_FAST_HASH_LOG));
 }
 
-static inline uint32_t hash_at(const uint8_t *p)
+static inline size_t get_pos(const void *table, uint32_t h, bool small)
 {
-	return hash5(lz4_rd64(p));
+	return small ? ((const uint16_t *)table)[h] : ((const uint32_t *)table)[h];
+}
+
+static inline void put_pos(void *table, uint32_t h, size_t pos, bool small)
+{
+	if (small)
+		((uint16_t *)table)[h] = (uint16_t)pos;
+	else
+		((uint32_t *)table)[h] = (uint32_t)pos;
 }
 
 /* Is the table entry m (an offset) a usable match for position cur? */
@@ -26,24 +43,23 @@ static inline bool usable(const uint8_t *base, size_t low, size_t m, size_t cur)
 }
 
 // Greedy hash-table matcher over base[start, end); see lz4_internal.h.
-long lz4_fast_compress_range(uint32_t *table, const uint8_t *base, size_t low, size_t start,
-			     size_t end, uint8_t *dst, size_t cap, int accel)
+static inline __attribute__((always_inline)) long
+compress_generic(void *table, const uint8_t *base, size_t low, size_t start, size_t end,
+		 uint8_t *dst, size_t cap, int accel, const bool small)
 {
 	const uint8_t *ip = base + start, *anchor = ip;
 	const uint8_t *iend = base + end;
 	const uint8_t *mflimit, *matchlimit;
 	uint8_t *op = dst, *oend = dst + cap;
 
-	if (accel < 1)
-		accel = 1;
 	if (end - start < LZ4_MFLIMIT + 1)
 		goto last;
 	mflimit = iend - LZ4_MFLIMIT;           /* last match start */
 	matchlimit = iend - LZ4_LASTLITERALS;   /* last match byte + 1 */
 
-	table[hash_at(ip)] = (uint32_t)start;
+	put_pos(table, hash_at(ip, small), start, small);
 	ip++;
-	uint32_t fwd_h = hash_at(ip);
+	uint32_t fwd_h = hash_at(ip, small);
 
 	for (;;) {
 		const uint8_t *match;
@@ -59,10 +75,10 @@ long lz4_fast_compress_range(uint32_t *table, const uint8_t *base, size_t low, s
 			step = attempts++ >> SKIP_TRIGGER;
 			if (fwd > mflimit + 1)
 				goto last;
-			m = table[h];
+			m = get_pos(table, h, small);
 			cur = (size_t)(ip - base);
-			fwd_h = hash_at(fwd);
-			table[h] = (uint32_t)cur;
+			fwd_h = hash_at(fwd, small);
+			put_pos(table, h, cur, small);
 		} while (!usable(base, low, m, cur));
 		match = base + m;
 
@@ -81,25 +97,40 @@ long lz4_fast_compress_range(uint32_t *table, const uint8_t *base, size_t low, s
 			anchor = ip;
 			if (ip > mflimit)
 				goto last;
-			table[hash_at(ip - 2)] = (uint32_t)(ip - 2 - base);
+			put_pos(table, hash_at(ip - 2, small), (size_t)(ip - 2 - base), small);
 
 			/* a match right here? then emit it with no literals */
-			uint32_t h = hash_at(ip);
-			m = table[h];
+			uint32_t h = hash_at(ip, small);
+			m = get_pos(table, h, small);
 			cur = (size_t)(ip - base);
-			table[h] = (uint32_t)cur;
+			put_pos(table, h, cur, small);
 			if (!usable(base, low, m, cur))
 				break;
 			match = base + m;
 		}
 		ip++;
-		fwd_h = hash_at(ip);
+		fwd_h = hash_at(ip, small);
 	}
 last:
 	op = lz4_put_last(op, oend, anchor, (size_t)(iend - anchor));
 	if (!op)
 		return -LZ4_ERR_DST_TOO_SMALL;
 	return (long)(op - dst);
+}
+
+// Pick the table layout: u16 when every offset from base fits in 16 bits.
+long lz4_fast_compress_range(uint32_t *table, const uint8_t *base, size_t low, size_t start,
+			     size_t end, uint8_t *dst, size_t cap, int accel, bool fresh)
+{
+	if (accel < 1)
+		accel = 1;
+	if (fresh && end < SMALL_LIMIT) {
+		__builtin_memset(table, 0, sizeof(uint32_t) << LZ4_FAST_HASH_LOG);
+		return compress_generic(table, base, low, start, end, dst, cap, accel, true);
+	}
+	if (fresh)
+		__builtin_memset(table, 0, sizeof(uint32_t) << LZ4_FAST_HASH_LOG);
+	return compress_generic(table, base, low, start, end, dst, cap, accel, false);
 }
 
 size_t lz4_block_bound(size_t n)
@@ -134,7 +165,6 @@ long lz4_block_compress(void *dst, size_t dst_cap, const void *src, size_t src_l
 		lz4_hc_reset(&c->t.hc, 0);
 		return lz4_hc_compress_range(&c->t.hc, src, 0, 0, src_len, dst, dst_cap, level);
 	}
-	__builtin_memset(c->t.fast, 0, sizeof(c->t.fast));
 	return lz4_fast_compress_range(c->t.fast, src, 0, 0, src_len, dst, dst_cap,
-				       level < 0 ? 1 - level : 1);
+				       level < 0 ? 1 - level : 1, true);
 }

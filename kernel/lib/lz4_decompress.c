@@ -75,6 +75,30 @@ long lz4_block_decompress(void *dst, size_t dst_cap, const void *src, size_t src
 		unsigned token = *ip++;
 		size_t lit = token >> 4, ml, off;
 
+		/*
+		 * Shortcut for the common short sequence (as liblz4): < 15
+		 * literals and a match of < 19 bytes at distance >= 8, far from
+		 * both ends, copied with fixed-size unconditional moves.
+		 */
+		if (lit < 15 && (size_t)(iend - ip) >= 18 && (size_t)(oend - op) >= 40) {
+			copy8(op, ip);
+			copy8(op + 8, ip + 8);
+			op += lit;
+			ip += lit;
+			off = lz4_rd16(ip);
+			ml = token & 15;
+			if (ml < 15 && off >= 8 && off <= (size_t)(op - lowest)) {
+				const uint8_t *m = op - off;
+				ip += 2;
+				copy8(op, m);
+				copy8(op + 8, m + 8);
+				copy8(op + 16, m + 16);
+				op += ml + LZ4_MINMATCH;
+				continue;
+			}
+			goto match; /* ip is at the offset, at least 4 bytes from iend */
+		}
+
 		if (lit == 15 && !get_len(&ip, iend, &lit))
 			return -LZ4_ERR_CORRUPT;
 		if (lit > (size_t)(iend - ip))
@@ -98,6 +122,7 @@ long lz4_block_decompress(void *dst, size_t dst_cap, const void *src, size_t src
 		if (ip == iend)
 			return (long)(op - (uint8_t *)dst);
 
+match:
 		if (iend - ip < 2)
 			return -LZ4_ERR_CORRUPT;
 		off = lz4_rd16(ip);

@@ -117,9 +117,12 @@ long lz4_cstream_block(void *workspace, void *dst, size_t dst_cap, const uint8_t
 
 	if (c->p.level >= LZ4_LEVEL_HC_MIN)
 		r = lz4_hc_compress_range(&c->t.hc, win, low, start, end, d + 4, bcap, c->p.level);
-	else
+	else if (c->p.linked)
 		r = lz4_fast_compress_range(c->t.fast, win, low, start, end, d + 4, bcap,
-					    c->p.level < 0 ? 1 - c->p.level : 1);
+					    c->p.level < 0 ? 1 - c->p.level : 1, false);
+	else /* independent: offsets from the block start, table cleared */
+		r = lz4_fast_compress_range(c->t.fast, win + start, 0, 0, n, d + 4, bcap,
+					    c->p.level < 0 ? 1 - c->p.level : 1, true);
 	if (r >= 0) {
 		lz4_wr32(d, (uint32_t)r);
 	} else {

@@ -159,10 +159,12 @@ struct lz4_cctx {
 /*
  * Block compressors over a window: compress base[start, end), matches may
  * reach back to base[low]; the tables hold offsets from base and persist
- * between calls. Return the compressed size or -error.
+ * between calls (fast: unless `fresh`, which clears the table first and
+ * allows the compact layout for inputs under 64 KiB). Return the
+ * compressed size or -error.
  */
 long lz4_fast_compress_range(uint32_t *table, const uint8_t *base, size_t low, size_t start,
-			     size_t end, uint8_t *dst, size_t cap, int accel);
+			     size_t end, uint8_t *dst, size_t cap, int accel, bool fresh);
 long lz4_hc_compress_range(struct lz4_hc_tables *t, const uint8_t *base, size_t low,
 			   size_t start, size_t end, uint8_t *dst, size_t cap, int level);
 void lz4_hc_reset(struct lz4_hc_tables *t, size_t start);

@@ -62,7 +62,11 @@ $(CODEC_DIR)/fuzz_lz4_%: tools/codec/fuzz_lz4_%.c $(LZ4_SRCS) $(CODEC_KHDRS)
 	$(CLANG) -std=gnu11 -O1 -g -Ikernel -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(LZ4_SRCS)
 
-lz4-fuzz: $(addprefix $(CODEC_DIR)/,$(LZ4_FUZZERS))
+lz4-fuzz: $(addprefix $(CODEC_DIR)/,$(LZ4_FUZZERS)) $(LZ4_CORPUS)
+	@set -e; s=$(CODEC_DIR)/fuzz-corpus/fuzz_lz4_decode; mkdir -p $$s; \
+	if [ ! -e $$s/seed0 ]; then n=0; for o in "" -BD "--content-size -BX" "-9 -BD"; do \
+		{ printf '\010\000\007'; head -c 3000 $(CODEC_DIR)/corpus/text-licenses | \
+		  lz4 -q -c $$o; } > $$s/seed$$n; n=$$((n + 1)); done; fi
 	@set -e; for f in $(LZ4_FUZZERS); do \
 		mkdir -p $(CODEC_DIR)/fuzz-corpus/$$f; \
 		$(CODEC_DIR)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
@@ -74,7 +78,7 @@ lz4-fuzz: $(addprefix $(CODEC_DIR)/,$(LZ4_FUZZERS))
 # Bench driver: ours (kernel flags) beside liblz4/libzstd. The Zstd rows come
 # from tools/codec/bench_zstd.c when it exists.
 BENCH_SRCS = tools/codec/bench.c $(wildcard tools/codec/bench_zstd.c)
-$(CODEC_DIR)/bench: $(BENCH_SRCS) $(LZ4_OBJDIR)/libkcodec.a $(CODEC_KHDRS)
+$(CODEC_DIR)/bench: $(BENCH_SRCS) tools/codec/bench.h $(LZ4_OBJDIR)/libkcodec.a $(CODEC_KHDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(CODEC_HFLAGS) -o $@ $(BENCH_SRCS) $(LZ4_OBJDIR)/libkcodec.a -llz4 -lzstd
 
