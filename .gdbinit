@@ -37,6 +37,22 @@ def _keel_setup():
             print("keel: no kernel found (tried %s); build one with `make SOL=1`" % ", ".join(candidates))
         else:
             gdb.execute("file " + prog)
+    # Stop at the first panic or kernel CPU exception, with the frame intact.
+    for fn in ("panic_finish", "panic"):
+        try:
+            if gdb.lookup_global_symbol(fn) is not None:
+                gdb.execute("break " + fn, to_string=True)
+                print("keel: breakpoint on %s (the first panic or kernel exception stops there)" % fn)
+                break
+        except gdb.error:
+            pass
+    # `gdb ... -ex 'target remote :PORT'` (what `make grade GDB=1` prints) connects itself.
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            if b"target remote" in f.read().replace(b"extended-remote", b"remote"):
+                return
+    except OSError:
+        pass
     port = int(os.environ.get("KEEL_GDB_PORT") or 25000 + os.getuid() % 5000)
     try:
         gdb.execute("target remote localhost:%d" % port)
@@ -46,15 +62,6 @@ def _keel_setup():
               "      Start `make qemu-gdb` first (or, for `make grade ... GDB=1`, use the port it "
               "printed: KEEL_GDB_PORT=<port> gdb), then `target remote :%d`." % (port, e, port))
         return
-    # Stop at the first panic or kernel CPU exception, with the frame intact.
-    for fn in ("panic_finish", "panic"):
-        try:
-            if gdb.lookup_global_symbol(fn) is not None:
-                gdb.execute("break " + fn, to_string=True)
-                print("keel: breakpoint on %s (the first panic or kernel exception stops here)" % fn)
-                break
-        except gdb.error:
-            pass
     print("keel: connected to localhost:%d; `keel-pt` dumps the page table, `help keel-pt`" % port)
 
 _keel_setup()

@@ -106,7 +106,7 @@ class Crash:
     triple fault (no output, exit status 0)."""
 
     def __init__(self, kind):
-        self.kind = kind          # "panic", "trap" or "triple-fault"
+        self.kind = kind          # "panic", "trap", "triple-fault" (or "timeout": no crash)
         self.message = ""         # panic message or trap line
         self.trap_name = None
         self.vector = None
@@ -203,6 +203,7 @@ class Symbolizer:
         self.elf = elf
         self.addr2line = addr2line or os.environ.get("KEEL_ADDR2LINE", "addr2line")
         self.cache = {}
+        self.objects = None
         self.lock = threading.Lock()
 
     def lookup(self, addrs):
@@ -220,14 +221,39 @@ class Symbolizer:
                     pass
             return {a: self.cache.get(a, []) for a in addrs}
 
-    def describe(self, addr, return_address=False):
-        """`func (file:line)`, inlined frames joined with ' inlined in '.
-        A return address is looked up at addr-1: the call, not the next line."""
-        frames = self.lookup([addr - 1 if return_address else addr])[addr - 1 if return_address else addr]
+    def data_symbol(self, addr):
+        """`name` or `name+0x10` for an address inside a kernel variable (nm -S)."""
+        with self.lock:
+            if self.objects is None:
+                self.objects = []
+                try:
+                    out = subprocess.run(["nm", "-S", "--defined-only", self.elf], capture_output=True,
+                                         text=True, timeout=30).stdout
+                    for line in out.splitlines():
+                        f = line.split()
+                        if len(f) == 4 and f[2] in "dDbBrR":
+                            self.objects.append((int(f[0], 16), int(f[1], 16), f[3]))
+                except (OSError, subprocess.SubprocessError, ValueError):
+                    pass
+            for start, size, name in self.objects:
+                if start <= addr < start + max(size, 1):
+                    return name if addr == start else "%s+0x%x" % (name, addr - start)
+            return None
+
+    def describe(self, addr, return_address=False, short=False):
+        """`func (file:line)`, inlined frames joined with ' inlined in ';
+        short: the file's base name only. A return address is looked up at
+        addr-1: the call, not the next line."""
+        a = addr - 1 if return_address else addr
+        frames = self.lookup([a])[a]
         if not frames:
             return None
-        return " inlined in ".join(
-            fn if loc.startswith("??") else "%s (%s)" % (fn, loc) for fn, loc in frames)
+        out = []
+        for fn, loc in frames:
+            if out and out[-1][0] == fn:      # a function "inlined in" itself: noise
+                continue
+            out.append((fn, os.path.basename(loc) if short else loc))
+        return " inlined in ".join(fn if loc.startswith("??") else "%s (%s)" % (fn, loc) for fn, loc in out)
 
 
 def parse_addr2line(out):
@@ -338,9 +364,9 @@ class Signature:
         self.doc = ""
         self.hint = ""
 
-    def matches(self, fields, output):
+    def matches(self, fields, output, extra=None):
         try:
-            return bool(safe_eval(self.when, fields, output))
+            return bool(safe_eval(self.when, fields, output, extra))
         except Exception:
             return False
 
@@ -386,7 +412,7 @@ _ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, a
             ast.Tuple, ast.Call)
 
 
-def safe_eval(tree, fields, output):
+def safe_eval(tree, fields, output, extra=None):
     """Evaluate a signature's `when:` expression: arithmetic, comparisons,
     and/or/not over the crash's fields, plus a few helper functions."""
     regs = {k: v for k, v in fields.items() if isinstance(v, int) and not isinstance(v, bool)}
@@ -402,6 +428,7 @@ def safe_eval(tree, fields, output):
         "output_has": lambda rx: re.search(rx, output, re.M) is not None,
         "message_has": lambda rx: re.search(rx, fields.get("message", "")) is not None,
     }
+    funcs.update(extra or {})
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise ValueError("not allowed in a signature: %s" % type(node).__name__)
@@ -412,13 +439,22 @@ def safe_eval(tree, fields, output):
     return eval(compile(tree, "<signature>", "eval"), {"__builtins__": {}}, env)
 
 
-def match_signatures(crash, output, sigs=None):
+def match_signatures(crash, output, sigs=None, cpu_states=None):
+    """The signatures that match a crash, or a timeout (crash.kind "timeout",
+    cpu_states from Run.where_are_cpus)."""
     if crash is None:
         return []
     if sigs is None:
         sigs = load_signatures()
     fields = crash.fields()
-    return [s for s in sigs if s.matches(fields, output)]
+    fields["timed_out"] = crash.kind == "timeout"
+    states = cpu_states or []
+    extra = {
+        "cpu_in": lambda fn: any(fn in st["funcs"] for st in states),
+        "all_halted": lambda: bool(states) and all(st["halted"] for st in states),
+        "lock_held": lambda: any(st["lock"] and " held by " in st["lock"] for st in states),
+    }
+    return [s for s in sigs if s.matches(fields, output, extra)]
 
 
 # ---------------------------------------------------------------------------
@@ -544,6 +580,7 @@ class Run:
         self.exit_status = None
         self.timed_out = False
         self.timeout_report = []  # lines: where each CPU was
+        self.cpu_states = []      # [{"cpu", "halted", "funcs", "lock"}] after a timeout
         self.waiting_for = None   # what the test waited for when time ran out
         self.output_checks = 0    # expectations on output that held
         self.cursor = 0           # line index after the last ordered match
@@ -794,6 +831,8 @@ class Run:
         self.reader.join(5)
 
     def where_are_cpus(self):
+        """Stop QEMU and describe every CPU: its symbolized frame-pointer
+        backtrace and, for a CPU spinning in spin_lock, who holds the lock."""
         mon = Monitor(self.monitor)
         try:
             mon.cmd("stop")
@@ -827,18 +866,55 @@ class Run:
                     if words[0] <= rbp:
                         break
                     rbp = words[0]
-                sym.lookup([a - 1 if ret else a for a, ret in frames])
+                found = sym.lookup([a - 1 if ret else a for a, ret in frames])
+                funcs = [fn for a, ret in frames for fn, _ in found.get(a - 1 if ret else a, [])]
                 parts = []
                 for a, ret in frames:
-                    d = sym.describe(a, return_address=ret)
+                    d = sym.describe(a, return_address=ret, short=True)
                     parts.append(d if d else "0x%x" % a)
-                state = " (halted)" if regs.get("HLT") == 1 else ""
+                halted = regs.get("HLT") == 1
+                state = " (halted)" if halted else ""
                 user = " (user mode)" if rip < 0x800000000000 else ""
                 report.append("CPU%d%s%s in %s" % (n, state, user, " <- ".join(parts)))
                 report.append("      rip %016x rsp %016x rbp %016x" % (rip, regs.get("RSP", 0), regs.get("RBP", 0)))
+                lock = None
+                if any(fn in ("spin_lock", "spin_acquire", "acquire") for fn in funcs):
+                    lock = self._find_held_lock(mon, regs)
+                    if lock:
+                        report.append("      spinning on %s" % lock)
+                self.cpu_states.append({"cpu": n, "halted": halted, "funcs": funcs, "lock": lock})
             return report
         finally:
             mon.close()
+
+    def _find_held_lock(self, mon, regs):
+        """Which struct spinlock {u32 locked; const char *name; int cpu; void *pc}
+        (kernel/sched/spinlock.h) does a register point to? Describe it and
+        its holder: "lock 'bcache' (bcache.lock) held by CPU0, taken at f (x.c:57)"."""
+        kernel = 0xffff800000000000
+        for reg in ("RDI", "RBX", "R12", "R13", "R14", "R15", "RAX", "RCX", "RDX", "RSI", "R8", "R9"):
+            v = regs.get(reg)
+            if v is None or v < kernel or v % 4:
+                continue
+            w = parse_hmp_x(mon.cmd("x /4gx 0x%x" % v))
+            if len(w) < 4 or w[0] & 0xffffffff not in (0, 1) or w[1] < 0xffffffff80000000:
+                continue
+            holder = w[2] & 0xffffffff
+            if holder >= 0x80000000:
+                holder -= 1 << 32
+            if not -1 <= holder < 1024 or (w[3] and w[3] < 0xffffffff80000000):
+                continue
+            raw = parse_hmp_x_bytes(mon.cmd("x /40bx 0x%x" % w[1]))
+            name = bytes(raw).split(b"\0")[0]
+            if not name or not all(32 <= c < 127 for c in name):
+                continue
+            var = self.cfg.symbolizer.data_symbol(v)
+            what = "lock '%s'%s" % (name.decode(), " (%s)" % var if var else "")
+            if holder < 0 or not w[0] & 0xffffffff:
+                return what + ", which is free now"
+            at = self.cfg.symbolizer.describe(w[3], return_address=True) if w[3] else None
+            return "%s held by CPU%d%s" % (what, holder, ", taken in " + at if at else "")
+        return None
 
     def finish(self):
         with _live_lock:
@@ -893,6 +969,14 @@ def parse_hmp_registers(text):
     for name, val in re.findall(r"\b([A-Z][A-Z0-9]{1,4})\s?=([0-9a-fA-F]+)\b", text):
         regs.setdefault(name, int(val, 16))
     return regs
+
+
+def parse_hmp_x_bytes(text):
+    vals = []
+    for line in text.splitlines():
+        if ":" in line:
+            vals += [int(v, 16) for v in re.findall(r"0x([0-9a-fA-F]{2})\b", line.split(":", 1)[1])]
+    return vals
 
 
 def parse_hmp_x(text):
@@ -1056,6 +1140,11 @@ def failure_report(cfg, inst, failure, run):
         if run.timed_out and run.timeout_report:
             rep.append("    where the CPUs were when time ran out:")
             rep += ["      " + l for l in run.timeout_report]
+        if run.timed_out:
+            for s in match_signatures(Crash("timeout"), run.output, cpu_states=run.cpu_states):
+                rep.append("    known problem: %s -- see %s" % (s.title, s.doc))
+                if s.hint:
+                    rep.append("      " + s.hint)
         crash = run.crash()
         if crash is not None:
             if not str(failure).startswith(("the kernel crashed", "expected no panic")):
@@ -1085,18 +1174,22 @@ def crash_report(cfg, crash):
         # The kernel already prints return addresses minus 1 (the call's line).
         sym.lookup([a for _, a, _ in crash.backtrace])
         rep.append("    backtrace (symbolized with addr2line):")
-        for i, a, s in crash.backtrace:
+        bt = crash.backtrace
+        for k, (i, a, s) in enumerate(bt):
             # a panic's frame #0 may be a return address just past a noreturn call
             d = sym.describe(a) or sym.describe(a - 1)
             rep.append("      #%d %016x %s" % (i, a, d or s or "??"))
-            if i == 0 and crash.kind == "trap" and s and cfg.disassembly is not None:
-                rep += hidden_caller_lines(cfg, s.split("+")[0])
+            if k == 0 and crash.kind == "trap" and s and cfg.disassembly is not None:
+                nxt = bt[1][2].split("+")[0] if len(bt) > 1 else None
+                rep += hidden_caller_lines(cfg, s.split("+")[0], nxt)
     return rep
 
 
-def hidden_caller_lines(cfg, func):
+def hidden_caller_lines(cfg, func, next_frame=None):
+    """Frames the kernel's frame-pointer walk could not see: the callers of a
+    frameless leaf (unless the kernel already printed the caller)."""
     callers = cfg.disassembly.hidden_callers(func)
-    if not callers or len(callers) > 4:
+    if not callers or len(callers) > 4 or any(c == next_frame for c, _ in callers):
         return []
     sym = cfg.symbolizer
     sym.lookup([ra - 1 for _, ra in callers])

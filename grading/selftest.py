@@ -8,7 +8,9 @@ the grader's failure report:
                    and recognises the NULL dereference signature;
   selftest_assert  a failed assert: panic message, symbolized backtrace;
   a hang           the echo console waiting forever, with a 4 s timeout: the
-                   report says where every CPU was, symbolized.
+                   report says where every CPU was, symbolized;
+  selftest_deadlock  (if the kernel has it) CPU0 holds a lock the others spin
+                   on: the report names the lock and its holder.
 
     python3 grading/selftest.py [--build build/sol]
 
@@ -94,7 +96,26 @@ def check_timeout(cfg):
     return wants, rep
 
 
-CHECKS = [("selftest_panic", check_panic), ("selftest_assert", check_assert), ("timeout", check_timeout)]
+def check_deadlock(cfg):
+    """Only if the kernel has a ktest selftest_deadlock (CPU0 holds a lock
+    that the other CPUs then spin on)."""
+    inst, rep = report_of(cfg, "selftest/deadlock", expect_ok_line("selftest_deadlock"), smp=2,
+                          cmdline="ktest=selftest_deadlock", timeout=5.0 / cfg.timeout_scale)
+    wants = [
+        ("the test failed with a timeout", not inst.passed and "timed out after" in rep),
+        ("the lock and its holder", re.search(r"spinning on lock '[^']+'.* held by CPU0", rep)),
+        ("the deadlock signature", "known problem: deadlock" in rep),
+    ]
+    return wants, rep
+
+
+def has_function(elf, fn):
+    nm = subprocess.run(["nm", elf], capture_output=True, text=True).stdout
+    return any(l.split()[-1:] == [fn] for l in nm.splitlines())
+
+
+CHECKS = [("selftest_panic", check_panic), ("selftest_assert", check_assert), ("timeout", check_timeout),
+          ("selftest_deadlock", check_deadlock)]
 
 
 def run_checks(build, out=sys.stdout, verbose=False):
@@ -103,11 +124,14 @@ def run_checks(build, out=sys.stdout, verbose=False):
     cfg = gradelib.get_config(["--build", build, "-j", "1"])
     failed = passed = 0
     for name, fn in CHECKS:
+        if name.startswith("selftest_") and not has_function(cfg.kernel, "ktest_fn_" + name):
+            out.write("%-18s skipped: the kernel has no ktest %s\n" % (name, name))
+            continue
         wants, rep = fn(cfg)
         bad = [w for w, ok in wants if not ok]
         passed += len(wants) - len(bad)
         failed += len(bad)
-        out.write("%-16s %s\n" % (name, "ok" if not bad else "FAIL: the report lacks " + "; ".join(bad)))
+        out.write("%-18s %s\n" % (name, "ok" if not bad else "FAIL: the report lacks " + "; ".join(bad)))
         if bad or verbose:
             out.write("  the grader's report was:\n" + "\n".join("  " + l for l in rep.splitlines()) + "\n")
     out.write("selftest: %d passed, %d failed\n" % (passed, failed))

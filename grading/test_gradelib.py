@@ -101,7 +101,12 @@ def serve(path):
             elif cmd == "info registers":
                 rip = 0xffffffff80105004 if cur[0] == 1 else 0xffffffff80104abc
                 out += "RAX=0000000000000000 RBX=0000000000000000\r\nRIP=%016x RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=%d\r\n" % (rip, 1 if cur[0] == 0 else 0)
-                out += "RSP=ffffffff80230f00 RBP=ffffffff80230f40\r\n"
+                out += "RSP=ffffffff80230f00 RBP=ffffffff80230f40 RDI=%016x\r\n" % (0xffffffff80300000 if cur[0] == 1 else 0)
+            elif cmd == "x /4gx 0xffffffff80300000":
+                out += "ffffffff80300000: 0x0000000000000001 0xffffffff80310000\r\nffffffff80300010: 0x0000000000000000 0xffffffff80104ac1\r\n"
+            elif cmd.startswith("x /40bx 0xffffffff80310000"):
+                name = b"bcache\0" + bytes(33)
+                out += "".join("%016x: %s\r\n" % (0xffffffff80310000 + i, " ".join("0x%02x" % b for b in name[i:i + 8])) for i in range(0, 40, 8))
             elif cmd.startswith("x /2gx"):
                 a = int(cmd.split()[-1], 16)
                 if a == 0xffffffff80230f40:
@@ -411,8 +416,10 @@ class WithFakeQemu(Fakes):
         self.assertIn("timed out after", out)
         self.assertIn("where the CPUs were when time ran out:", out)
         self.assertRegex(out, r"CPU0 \(halted\) in ktest_fn_selftest_panic")
-        self.assertRegex(out, r"CPU1 in spin_lock \(/x/kernel/lib/spinlock.c:40\) inlined in "
-                              r"ktest_fn_spinlock \(/x/kernel/lib/spinlock.c:90\) <- spin_lock")
+        self.assertRegex(out, r"CPU1 in spin_lock \(spinlock.c:40\) inlined in "
+                              r"ktest_fn_spinlock \(spinlock.c:90\) <- spin_lock")
+        self.assertRegex(out, r"spinning on lock 'bcache' held by CPU0, taken in ktest_fn_selftest_panic \(")
+        self.assertIn("known problem: deadlock", out)
         self.assertEqual(out.strip().splitlines()[-1], "Score: 0/1")
 
 
