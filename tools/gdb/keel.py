@@ -7,6 +7,9 @@
     keel-pt --user | --kernel   only the lower / higher half
     $p2v(pa)                the direct-map address of a physical address:
                             x/4gx $p2v(0x101000)
+    keel-cpus               every CPU: where it is (one GDB thread per CPU)
+                            and its struct cpu (apic id, ncli, intena, ticks)
+    keel-ktests             the ktests built into this kernel
 
 Page tables are read through the direct map (KERNEL_BASE + phys), so the
 current CPU must be running on a Keel page table; before that (early boot)
@@ -227,5 +230,101 @@ Usage: keel-pt [--cr3 PA] [--user|--kernel] [VA]
             return gdb.parse_and_eval("(unsigned long long *)0x%x"
                                       % (KERNEL_BASE + (int(pa) & 0xFFFFFFFFFFFFFFFF)))
 
+    def where(pc):
+        """`func (file:line)` for a code address."""
+        try:
+            block = gdb.block_for_pc(pc)
+            while block is not None and block.function is None:
+                block = block.superblock
+            fn = block.function.name if block is not None else None
+        except RuntimeError:
+            fn = None
+        sal = gdb.find_pc_line(pc)
+        loc = "%s:%d" % (sal.symtab.filename.rsplit("/", 1)[-1], sal.line) if sal.symtab else ""
+        return "%s (%s)" % (fn or "0x%x" % pc, loc) if loc else (fn or "0x%x" % pc)
+
+    def func_decl(pc):
+        """`func (file:line)` of the function containing pc, at its definition."""
+        try:
+            block = gdb.block_for_pc(pc)
+            while block is not None and block.function is None:
+                block = block.superblock
+            sym = block.function
+            return "%s (%s:%d)" % (sym.name, sym.symtab.filename.rsplit("/", 1)[-1], sym.line)
+        except (RuntimeError, AttributeError):
+            return where(pc)
+
+    def field(value, name, default="-"):
+        try:
+            return value[name]
+        except gdb.error:
+            return default
+
+    class KeelCpus(gdb.Command):
+        """Every CPU: where it is and its struct cpu.
+Usage: keel-cpus
+GDB shows QEMU's CPUs as threads (thread 1 = CPU0); `thread N` switches."""
+
+        def __init__(self):
+            super().__init__("keel-cpus", gdb.COMMAND_STATUS)
+
+        def invoke(self, arg, from_tty):
+            inf = gdb.selected_inferior()
+            threads = sorted(inf.threads(), key=lambda t: t.num)
+            if not threads:
+                raise gdb.GdbError("keel-cpus: not connected (target remote :PORT first)")
+            try:
+                ncpu = int(gdb.parse_and_eval("ncpu"))
+            except gdb.error:
+                ncpu = len(threads)
+            here = gdb.selected_thread()
+            gdb.write("%-4s %-5s %-6s %-5s %-6s %-9s %s\n" % ("cpu", "apic", "online", "ncli", "intena", "ticks", "where"))
+            try:
+                for i, t in enumerate(threads):
+                    t.switch()
+                    frame = gdb.newest_frame()
+                    chain = []
+                    f = frame
+                    while f is not None and len(chain) < 3:
+                        sal = f.find_sal()
+                        loc = ("%s:%d" % (sal.symtab.filename.rsplit("/", 1)[-1], sal.line)) if sal.symtab else "?"
+                        chain.append("%s (%s)" % (f.name() or "0x%x" % (int(f.pc()) & 0xFFFFFFFFFFFFFFFF), loc))
+                        try:
+                            f = f.older()
+                        except gdb.error:
+                            break
+                    try:
+                        c = gdb.parse_and_eval("cpus[%d]" % i) if i < max(ncpu, 1) else None
+                    except gdb.error:
+                        c = None
+                    cols = [str(field(c, f)) if c is not None else "-"
+                            for f in ("apic_id", "online", "ncli", "intena", "ticks")]
+                    gdb.write("%-4d %-5s %-6s %-5s %-6s %-9s %s\n" % tuple([i] + cols + [" <- ".join(chain)]))
+            finally:
+                if here is not None:
+                    here.switch()
+
+    class KeelKtests(gdb.Command):
+        """The ktests in this kernel (the .ktests section): name, function, manual.
+Usage: keel-ktests      (works without a running target: it reads the ELF)"""
+
+        def __init__(self):
+            super().__init__("keel-ktests", gdb.COMMAND_STATUS)
+
+        def invoke(self, arg, from_tty):
+            try:
+                start = int(gdb.parse_and_eval("(unsigned long)&__ktests_start"))
+                end = int(gdb.parse_and_eval("(unsigned long)&__ktests_end"))
+                size = gdb.lookup_type("struct ktest").sizeof
+            except gdb.error as e:
+                raise gdb.GdbError("keel-ktests: no ktest table in this kernel (%s)" % e)
+            for a in range(start, end, size):
+                t = gdb.parse_and_eval("*(struct ktest *)0x%x" % a)
+                name = t["name"].string()
+                fn = func_decl(int(t["fn"]))
+                gdb.write("%-20s %s%s\n" % (name, fn, "  (manual: only when named)" if int(t["manual"]) else ""))
+
     KeelPt()
     P2V()
+    KeelCpus()
+    KeelKtests()
