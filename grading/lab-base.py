@@ -130,7 +130,7 @@ def ktest_names(cfg):
     if not cfg.filters or any(f in ("base", "base/", "base/k", "base/ktest") or
                               (f.startswith("base/ktest_") and f[len("base/ktest_"):].split("@")[0]
                                not in BASE_KTESTS) for f in cfg.filters):
-        if os.path.exists(cfg.kernel) and not cfg.gdb:
+        if os.path.exists(cfg.kernel):
             r = quick_boot("ktest=help", cfg=cfg)
             for line in r.lines:
                 if line.startswith("ktest: known tests:"):
