@@ -119,6 +119,9 @@ struct zenc_ctx {
 /* zstd_match_opt.c: bytes of its private state */
 size_t zenc_opt_size(void);
 
+/* zstd_match_chain.c: link every position before target into the hash chains. */
+void zenc_chain_insert(struct zenc_ctx *c, size_t target);
+
 /* zstd_levels.c */
 void zenc_level_params(struct zenc_params *p, int level, size_t src_len);
 size_t zenc_workspace_size(const struct zenc_params *p);
@@ -157,6 +160,14 @@ void zenc_fse_build(struct zenc_fse_ctab *t, uint8_t *spread, const int16_t *nor
 void zenc_fse_init_state(const struct zenc_fse_ctab *t, uint32_t *state, unsigned sym);
 size_t zenc_fse_bits_cost(const int16_t *norm, unsigned log, const uint32_t *count,
 			  unsigned max_sym);
+
+/* Approximate log2(x) in 1/256 bit units (x >= 1), integer only. */
+static inline uint32_t zenc_log2_fp8(uint32_t x)
+{
+	unsigned hb = zstd_highbit32(x);
+	uint32_t frac = hb >= 8 ? (x >> (hb - 8)) & 255 : (x << (8 - hb)) & 255;
+	return (hb << 8) + frac;
+}
 
 static inline uint32_t zenc_read32(const uint8_t *p)
 {

@@ -207,14 +207,6 @@ void zenc_fse_init_state(const struct zenc_fse_ctab *t, uint32_t *state, unsigne
 	*state = t->state[(int32_t)(v >> nb) + t->sym[sym].find];
 }
 
-/* Approximate log2(x) in 1/256 bit units (x >= 1), integer only. */
-static uint32_t log2_fp8(uint32_t x)
-{
-	unsigned hb = zstd_highbit32(x);
-	uint32_t frac = hb >= 8 ? (x >> (hb - 8)) & 255 : (x << (8 - hb)) & 255;
-	return (hb << 8) + frac;
-}
-
 /* Bits (in 1/256 units) that coding these counts with norm would take;
  * (size_t)-1 if a counted symbol has no slot in the table. */
 size_t zenc_fse_bits_cost(const int16_t *norm, unsigned log, const uint32_t *count,
@@ -227,7 +219,7 @@ size_t zenc_fse_bits_cost(const int16_t *norm, unsigned log, const uint32_t *cou
 		if (!norm[s])
 			return (size_t)-1;
 		uint32_t n = norm[s] < 0 ? 1 : (uint32_t)norm[s];
-		cost += (size_t)count[s] * ((log << 8) - log2_fp8(n));
+		cost += (size_t)count[s] * ((log << 8) - zenc_log2_fp8(n));
 	}
 	return cost;
 }

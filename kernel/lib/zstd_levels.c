@@ -25,11 +25,11 @@
  *   15   lazy2 chain   22 22 22  9  4  256    33   MiB
  *   16   optimal       22 22 22  5  4   48    35   MiB
  *   17   optimal       23 22 23  5  4   64    51   MiB
- *   18   optimal       23 22 23  6  3   64    51   MiB
- *   19   optimal (2p)  23 22 23  7  3  256    51   MiB
- *   20   optimal (2p)  23 22 23  8  3  256    51   MiB
- *   21   optimal (2p)  23 22 23  9  3  512    51   MiB
- *   22   optimal (2p)  23 22 23 10  3  999    51   MiB
+ *   18   optimal       23 22 23  6  4   64    51   MiB
+ *   19   optimal (2p)  23 22 23  7  4  256    51   MiB
+ *   20   optimal (2p)  23 22 23  8  4  256    51   MiB
+ *   21   optimal (2p)  23 22 23  9  4  512    51   MiB
+ *   22   optimal (2p)  23 22 23 10  4  999    51   MiB
  *
  * Workspace = ~0.5 MiB fixed (context, entropy tables, 128 KiB literal and
  * sequence buffers) + 4 << H (hash) + 4 << C (chain) + ~2.2 MiB for the
@@ -60,11 +60,11 @@ static const struct zenc_params levels[ZENC_LEVELS + 1] = {
 	{ZENC_LAZY2, 22, 22, 22, 9, 4, 256, 0},
 	{ZENC_OPT, 22, 22, 22, 5, 4, 48, 0},
 	{ZENC_OPT, 23, 22, 23, 5, 4, 64, 0},
-	{ZENC_OPT, 23, 22, 23, 6, 3, 64, 0},
-	{ZENC_OPT, 23, 22, 23, 7, 3, 256, 1},
-	{ZENC_OPT, 23, 22, 23, 8, 3, 256, 1},
-	{ZENC_OPT, 23, 22, 23, 9, 3, 512, 1},
-	{ZENC_OPT, 23, 22, 23, 10, 3, 999, 1},
+	{ZENC_OPT, 23, 22, 23, 6, 4, 64, 0},
+	{ZENC_OPT, 23, 22, 23, 7, 4, 256, 1},
+	{ZENC_OPT, 23, 22, 23, 8, 4, 256, 1},
+	{ZENC_OPT, 23, 22, 23, 9, 4, 512, 1},
+	{ZENC_OPT, 23, 22, 23, 10, 4, 999, 1},
 };
 
 /* Parameters of a level, shrunk so the tables are no bigger than the input needs. */

@@ -10,7 +10,7 @@
 #include "lib/zstd_enc.h"
 
 /* Link every position before target into the hash chains. */
-static void insert_upto(struct zenc_ctx *c, size_t target)
+void zenc_chain_insert(struct zenc_ctx *c, size_t target)
 {
 	const unsigned mls = c->p.min_match, hlog = c->p.hash_log;
 	size_t pos = c->next_to_update;
@@ -34,7 +34,7 @@ static size_t zenc_chain_search(struct zenc_ctx *c, size_t ip, size_t end, size_
 	unsigned attempts = 1u << c->p.search_log;
 	size_t best = 0;
 
-	insert_upto(c, ip);
+	zenc_chain_insert(c, ip);
 	size_t cand = c->hash[zenc_hash(p, c->p.min_match, c->p.hash_log)];
 	while (cand >= low && cand < ip && attempts--) {
 		const uint8_t *m = src + cand;
