@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential gcc make binutils python3 gdb
   qemu-system-x86 qemu-utils
   grub-pc-bin grub-common xorriso mtools
-  musl-tools busybox-static
+  musl-tools busybox-static cpio
   lz4 zstd liblz4-dev libzstd-dev
   clang libclang-rt-14-dev
   pandoc

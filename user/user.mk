@@ -1,0 +1,71 @@
+# user/user.mk: Keel's user programs, their tests and the initrd.
+#
+# Included by the top Makefile; also usable alone: `make -f user/user.mk user`.
+# Every program is a static musl binary that runs on Keel and on the host
+# Linux alike, so the tests can be checked against Linux first.
+#
+#   user/<name>.c           a one-file program           -> build/user/bin/<name>
+#   user/<name>/*.c         a program of several files   -> build/user/bin/<name>
+#   user/tests/<name>.c     a test, linked with user/tests/lib/*.c
+#   user/etc/*              copied to /etc in the image
+#
+# Targets: user (all binaries), initrd (build/user/initrd.cpio),
+# user-host-check (runs every test on the host).
+
+USER_OUT := build/user
+USER_BIN := $(USER_OUT)/bin
+USER_CC := musl-gcc
+USER_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -MMD -MP
+BUSYBOX ?= /bin/busybox
+
+USER_SINGLE := $(basename $(notdir $(wildcard user/*.c)))
+USER_MULTI := $(sort $(filter-out tests etc lib,$(notdir $(patsubst %/,%,$(dir $(wildcard user/*/*.c))))))
+USER_TESTS := $(basename $(notdir $(wildcard user/tests/*.c)))
+USER_TESTLIB := $(wildcard user/tests/lib/*.c)
+USER_PROGS := $(sort $(USER_SINGLE) $(USER_MULTI))
+USER_BINS := $(addprefix $(USER_BIN)/,$(USER_PROGS) $(USER_TESTS))
+
+.PHONY: user initrd user-host-check user-deps
+user: $(USER_BINS)
+initrd: $(USER_OUT)/initrd.cpio
+user-host-check: $(USER_BINS)
+	@tools/test-user-host.sh $(USER_BIN)
+
+# musl-gcc, cpio and busybox come from Debian packages (tools/install-deps.sh).
+user-deps:
+	@command -v $(USER_CC) >/dev/null && command -v cpio >/dev/null && test -x $(BUSYBOX) \
+	  || tools/install-deps.sh
+
+$(USER_BIN)/%: user/%.c | user-deps
+	@mkdir -p $(@D)
+	@echo "  USERCC  $@"
+	@$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+define USER_MULTI_RULE
+$(USER_BIN)/$(1): $(wildcard user/$(1)/*.c) | user-deps
+	@mkdir -p $$(@D)
+	@echo "  USERCC  $$@"
+	@$(USER_CC) $(USER_CFLAGS) -MF $(USER_OUT)/$(1).d -o $$@ $(wildcard user/$(1)/*.c)
+endef
+$(foreach p,$(USER_MULTI),$(eval $(call USER_MULTI_RULE,$(p))))
+
+$(USER_BIN)/%: user/tests/%.c $(USER_TESTLIB) | user-deps
+	@mkdir -p $(@D)
+	@echo "  USERCC  $@"
+	@$(USER_CC) $(USER_CFLAGS) -Iuser/tests/lib -MF $(USER_OUT)/$*.d -o $@ $< $(USER_TESTLIB)
+
+-include $(wildcard $(USER_BIN)/*.d $(USER_OUT)/*.d)
+
+# The image's root: /bin (our programs and busybox, no symlinks: the kernel's
+# unpacker may skip them), /etc, and empty /home, /tmp, /dev.
+USER_ETC := $(wildcard user/etc/*)
+$(USER_OUT)/initrd.cpio: $(USER_BINS) $(USER_ETC) user/user.mk | user-deps
+	@rm -rf $(USER_OUT)/root
+	@mkdir -p $(USER_OUT)/root/bin $(USER_OUT)/root/etc $(USER_OUT)/root/home \
+	  $(USER_OUT)/root/tmp $(USER_OUT)/root/dev
+	@chmod 1777 $(USER_OUT)/root/tmp
+	@cp $(USER_BINS) $(BUSYBOX) $(USER_OUT)/root/bin/
+	@cp $(USER_ETC) $(USER_OUT)/root/etc/
+	@echo "  CPIO    $@"
+	@cd $(USER_OUT)/root && find . -mindepth 1 | LC_ALL=C sort | \
+	  cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd.cpio
