@@ -743,7 +743,15 @@ class Run:
         """A line after the previous expect_next match matches regex."""
         r = self.wait_for(regex, self.cursor)
         if r is None:
-            ex = ["(searching from output line %d)" % (self.cursor + 1)] + self.closest(regex, self.cursor)
+            rx = re.compile(regex)
+            early = [i for i in range(min(self.cursor, len(self.lines))) if rx.search(self.lines[i])]
+            if early:
+                ex = ["it appears only earlier, out of order (the previous expectation matched line %d):"
+                      % self.cursor] + self.excerpt(early[-1], 1, 1, mark=early[-1])
+                if self.cursor - 1 not in range(early[-1] - 1, early[-1] + 2):
+                    ex += self.excerpt(self.cursor - 1, 0, 0, mark=self.cursor - 1)
+            else:
+                ex = ["(searching from output line %d)" % (self.cursor + 1)] + self.closest(regex, self.cursor)
             raise TestFailure(msg or "expected, after line %d, a line matching /%s/" % (self.cursor, regex), ex)
         self.cursor = r[0] + 1
         self.output_checks += 1
@@ -1244,6 +1252,10 @@ def run_tests(argv=None, out=None):
                                                     if cfg.mode.startswith("lab-") else "")
         out.write("no kernel at %s: build it first (make%s)\nScore: 0/%d\n"
                   % (cfg.kernel, mode, sum(i.points for i in insts)))
+        return _finish(argv, 1)
+    if not shutil.which(cfg.qemu):
+        out.write("%s is not installed: run tools/install-deps.sh (Debian: qemu-system-x86)\nScore: 0/%d\n"
+                  % (cfg.qemu, sum(i.points for i in insts)))
         return _finish(argv, 1)
     if argv is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `| head` ends us quietly

@@ -362,6 +362,48 @@ class WithFakeQemu(Fakes):
         self.assertIn("GDB=1", out)
         self.assertEqual(out.strip().splitlines()[-1], "Score: 0/2")
 
+    def test_ordered_expectations(self):
+        @gradelib.test("base/order", points=1, smp=1, cmdline="ktest=pmm,kmalloc", timeout=20)
+        def order(t):
+            r = t.boot()
+            r.expect_in_order(r"^ktest kmalloc: ok$", r"^ktest pmm: ok$")
+
+        status, out = self.grade()
+        self.assertIn("expected, after line 5, a line matching /^ktest pmm: ok$/", out)
+        self.assertIn("it appears only earlier, out of order (the previous expectation matched line 5)", out)
+        self.assertRegex(out, r">\s+4\| ktest pmm: ok")
+
+    def test_expect_no_line_and_exit(self):
+        @gradelib.test("base/noline", points=1, smp=1, cmdline="ktest=bad", timeout=20)
+        def noline(t):
+            r = t.boot()
+            r.expect_line(r"^Keel")
+            r.expect_no_line(r"FAIL")
+
+        @gradelib.test("base/exit", points=1, smp=1, cmdline="ktest=bad", timeout=20)
+        def exit_(t):
+            r = t.boot()
+            r.expect_line(r"^ktest bad:")
+            r.expect_exit(gradelib.EXIT_PASS)
+
+        status, out = self.grade()
+        self.assertIn("expected no line matching /FAIL/", out)
+        self.assertIn("expected QEMU exit status 33 (the kernel powered off normally (all ktests passed)), "
+                      "got 35 (the kernel reported a failed ktest)", out)
+
+    def test_missing_qemu(self):
+        @gradelib.test("base/any", points=1, smp=1, timeout=20)
+        def any_(t):
+            t.boot().expect_line("x")
+
+        os.environ["QEMU"] = os.path.join(self.tmp, "no-such-qemu")
+        try:
+            status, out = self.grade()
+        finally:
+            os.environ["QEMU"] = self.qemu
+        self.assertEqual(status, 1)
+        self.assertIn("tools/install-deps.sh", out)
+
     def test_exit_code_alone_never_scores(self):
         @gradelib.test("base/lazy", points=1, smp=1, cmdline="ktest=pmm", timeout=20)
         def lazy(t):
