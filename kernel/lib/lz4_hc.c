@@ -11,6 +11,29 @@ struct hc_match {
 	size_t len, off;
 };
 
+/*
+ * Per level: chain links tried at a position, positions looked ahead
+ * (lazy), links tried when looking ahead, and the match length that is
+ * taken at once. Tuned on the corpus to stay within ~1% of liblz4 HC's
+ * ratio at about its speed.
+ */
+struct hc_level {
+	unsigned tries, lazy, lazy_tries;
+	size_t nice;
+};
+static const struct hc_level levels[LZ4_LEVEL_MAX - LZ4_LEVEL_HC_MIN + 1] = {
+	{ 4, 1, 2, 32 },        /* 3 */
+	{ 8, 1, 4, 32 },        /* 4 */
+	{ 16, 1, 8, 32 },       /* 5 */
+	{ 32, 2, 4, 32 },       /* 6 */
+	{ 64, 2, 8, 32 },       /* 7 */
+	{ 128, 2, 16, 32 },     /* 8 */
+	{ 256, 2, 32, 32 },     /* 9 */
+	{ 512, 2, 128, 64 },    /* 10 */
+	{ 1024, 2, 256, 128 },  /* 11 */
+	{ 4096, 2, 4096, 65536 }, /* 12 */
+};
+
 static inline uint32_t hc_hash(const uint8_t *p)
 {
 	return (lz4_rd32(p) * 2654435761U) >> (32 - LZ4_HC_HASH_LOG);
@@ -52,7 +75,9 @@ static bool find_longer(struct lz4_hc_tables *t, const uint8_t *base, size_t low
 		if (m < low || m >= cur || cur - m > LZ4_MAX_DISTANCE)
 			break;
 		const uint8_t *mp = base + m;
-		if (mp[blen] == ip[blen] && lz4_rd32(mp) == lz4_rd32(ip)) {
+		/* cheap reject: a longer match must also agree on bytes blen-3..blen */
+		if (lz4_rd32(mp + blen - 3) == lz4_rd32(ip + blen - 3) &&
+		    lz4_rd32(mp) == lz4_rd32(ip)) {
 			size_t len = LZ4_MINMATCH + lz4_count(ip + LZ4_MINMATCH, mp + LZ4_MINMATCH, limit);
 			if (len > blen) {
 				blen = len;
@@ -78,14 +103,13 @@ long lz4_hc_compress_range(struct lz4_hc_tables *t, const uint8_t *base, size_t 
 	const uint8_t *ip = base + start, *anchor = ip, *iend = base + end;
 	const uint8_t *mflimit, *matchlimit;
 	uint8_t *op = dst, *oend = dst + cap;
-	unsigned tries, lazy;
+	const struct hc_level *lv;
 
 	if (level < LZ4_LEVEL_HC_MIN)
 		level = LZ4_LEVEL_HC_MIN;
 	if (level > LZ4_LEVEL_MAX)
 		level = LZ4_LEVEL_MAX;
-	tries = level >= 12 ? 4096 : 1u << (level - 1);
-	lazy = level >= 6 ? 2 : 1;
+	lv = &levels[level - LZ4_LEVEL_HC_MIN];
 	if (t->next < low || t->next > start)
 		t->next = low;
 	if (end - start < LZ4_MFLIMIT + 1)
@@ -96,7 +120,7 @@ long lz4_hc_compress_range(struct lz4_hc_tables *t, const uint8_t *base, size_t 
 	while (ip <= mflimit) {
 		struct hc_match cur = { LZ4_MINMATCH - 1, 0 };
 
-		if (!find_longer(t, base, low, (size_t)(ip - base), matchlimit, tries, &cur)) {
+		if (!find_longer(t, base, low, (size_t)(ip - base), matchlimit, lv->tries, &cur)) {
 			ip++;
 			continue;
 		}
@@ -104,13 +128,15 @@ long lz4_hc_compress_range(struct lz4_hc_tables *t, const uint8_t *base, size_t 
 		for (;;) {
 			struct hc_match next = cur;
 			unsigned k;
-			for (k = 1; k <= lazy && ip + k <= mflimit; k++) {
+			if (cur.len >= lv->nice)
+				break;
+			for (k = 1; k <= lv->lazy && ip + k <= mflimit; k++) {
 				next.len = cur.len + k - 1;
-				if (find_longer(t, base, low, (size_t)(ip + k - base), matchlimit, tries,
-						&next))
+				if (find_longer(t, base, low, (size_t)(ip + k - base), matchlimit,
+						lv->lazy_tries, &next))
 					break;
 			}
-			if (k > lazy || ip + k > mflimit)
+			if (k > lv->lazy || ip + k > mflimit)
 				break;
 			ip += k;
 			cur = next;
