@@ -586,12 +586,12 @@ class Run:
         self.cursor = 0           # line index after the last ordered match
         self.started = time.time()
         self.cond = threading.Condition()
+        if _interrupted.is_set():
+            raise TestFailure("interrupted")
         self.tmp = tempfile.mkdtemp(prefix="keel-grade-")
         self.monitor = os.path.join(self.tmp, "monitor.sock")
         self.gdb_port = free_port() if gdb else None
         self.args = self.qemu_args(extra_args)
-        if _interrupted.is_set():
-            raise TestFailure("interrupted")
         self.stderr_file = open(os.path.join(self.tmp, "qemu.stderr"), "w+")
         try:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -707,14 +707,25 @@ class Run:
         """Wait for a line matching regex at index >= start; returns
         (index, match) or None if QEMU exited without printing it."""
         rx = re.compile(regex)
+        scanned = [start]
 
         def find():
-            for i in range(start, len(self.lines)):
+            for i in range(scanned[0], len(self.lines)):
                 m = rx.search(self.lines[i])
                 if m:
                     return (i, m)
+            scanned[0] = max(scanned[0], len(self.lines))
             return None
         return self._wait_until(find, "a line matching /%s/" % regex)
+
+    def wait_for_text(self, regex):
+        """Wait for regex anywhere in the output, including a last line that
+        has no newline yet (a shell prompt); returns the match or None."""
+        rx = re.compile(regex, re.M)
+
+        def find():
+            return rx.search("\n".join(self.lines + [self.partial]))
+        return self._wait_until(find, "output matching /%s/" % regex)
 
     def send(self, text):
         """Type text on the serial console (str or bytes)."""
@@ -738,6 +749,15 @@ class Run:
             raise TestFailure(msg or "expected a line matching /%s/" % regex, self.closest(regex))
         self.output_checks += 1
         return r[1]
+
+    def expect_output(self, regex, msg=None):
+        """The output, as one text, matches regex (multi-line; also sees an
+        unfinished last line such as a prompt). Returns the match."""
+        m = self.wait_for_text(regex)
+        if m is None:
+            raise TestFailure(msg or "expected output matching /%s/" % regex, self.closest(regex))
+        self.output_checks += 1
+        return m
 
     def expect_next(self, regex, msg=None):
         """A line after the previous expect_next match matches regex."""

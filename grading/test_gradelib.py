@@ -391,6 +391,19 @@ class WithFakeQemu(Fakes):
         self.assertIn("expected QEMU exit status 33 (the kernel powered off normally (all ktests passed)), "
                       "got 35 (the kernel reported a failed ktest)", out)
 
+    def test_expect_output_sees_a_prompt(self):
+        @gradelib.test("base/prompt", points=1, smp=1, cmdline="", timeout=20)
+        def prompt(t):
+            r = t.boot()
+            r.expect_output(r"Ctrl-D powers off\n")
+            r.send_line("a")
+            r.expect_output(r"(?s)echo: a\n")
+            r.send(b"\x04")
+            r.expect_exit(gradelib.EXIT_PASS)
+
+        status, out = self.grade()
+        self.assertEqual(status, 0, out)
+
     def test_missing_qemu(self):
         @gradelib.test("base/any", points=1, smp=1, timeout=20)
         def any_(t):
