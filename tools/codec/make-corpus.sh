@@ -7,10 +7,14 @@
 #   edge-*    empty, 1 byte, zeros, 16 MiB of a 3-byte pattern, and
 #             block-size boundaries: edge-b<K>k_0, _1, _2 hold
 #             K KiB -1, +0, +1 bytes (K = 64, 128, 256, 1024, 4096)
+# Safe to run concurrently (make -j): files are built in a private folder
+# and renamed into place, so a reader never sees a half-written file.
 set -e
-out=${1:-build/codec/corpus}
-[ -f "$out/.done" ] && exit 0
-mkdir -p "$out"
+final=${1:-build/codec/corpus}
+[ -f "$final/.done" ] && exit 0
+mkdir -p "$final"
+out=$(mktemp -d "$final/.tmp.XXXXXX")
+trap 'rm -rf "$out"' EXIT
 
 # text: GPL-3 plus the other licenses Debian ships (about 150 KiB of prose)
 lic=/usr/share/common-licenses
@@ -42,4 +46,7 @@ for k in 64 128 256 1024 4096; do
 	done
 done
 rm -f "$out/.mix"
-touch "$out/.done"
+for f in "$out"/*; do
+	mv -f "$f" "$final/"
+done
+touch "$final/.done"
