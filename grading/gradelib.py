@@ -1107,9 +1107,11 @@ def run_one(cfg, inst):
     t0 = time.time()
     ctx = TestContext(cfg, inst)
     failure = None
+    culprit = None
     try:
         inst.spec.fn(ctx)
         for r in inst.runs:
+            culprit = r
             # The body is done: QEMU must be done too (a hang is a failure).
             r.wait()
             if r.output_checks == 0:
@@ -1137,9 +1139,14 @@ def run_one(cfg, inst):
     inst.score = inst.points if inst.passed else 0
     last = inst.runs[-1] if inst.runs else None
     if last is not None:
-        inst.full_output = last.output
+        inst.full_output = "\n\n".join(r.output for r in inst.runs)
     if failure is not None:
-        inst.report = failure_report(cfg, inst, failure, last)
+        # the body failed: report the run that timed out or crashed, else the last one
+        if culprit is None:
+            culprit = (next((r for r in inst.runs if r.timed_out), None)
+                       or next((r for r in inst.runs if r.crash() is not None and not r.allow_crash), None)
+                       or last)
+        inst.report = failure_report(cfg, inst, failure, culprit)
     for r in inst.runs:
         r.finish()
     return inst
