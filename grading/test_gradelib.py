@@ -255,6 +255,16 @@ class Parsing(Fakes):
         tf = gradelib.parse_crash([], 0)
         self.assertEqual([s.id for s in gradelib.match_signatures(tf, "", sigs)], ["triple-fault"])
 
+    def test_signature_docs_exist(self):
+        """Every signature links to a heading of docs/debugging.md (GitHub/Pandoc ids)."""
+        with open(os.path.join(REPO, "docs", "debugging.md")) as f:
+            ids = {re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
+                   for h in re.findall(r"^#+ (.*)$", f.read(), re.M)}
+        for sig in gradelib.load_signatures():
+            path, _, anchor = sig.doc.partition("#")
+            self.assertEqual(path, "docs/debugging.md", sig.id)
+            self.assertIn(anchor, ids, sig.id)
+
     def test_safe_eval_rejects(self):
         import ast
         with self.assertRaises(ValueError):
