@@ -963,7 +963,14 @@ class Monitor:
     def __init__(self, path, timeout=5.0):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(timeout)
-        self.s.connect(path)
+        for attempt in range(20):      # QEMU may still be creating the socket
+            try:
+                self.s.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if attempt == 19:
+                    raise
+                time.sleep(0.1)
         self._read_prompt()
 
     def _read_prompt(self):

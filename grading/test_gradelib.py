@@ -471,7 +471,7 @@ class WithFakeQemu(Fakes):
         self.assertIn("docs/debugging.md#triple-fault", out)
 
     def test_timeout_reports_cpus(self):
-        @gradelib.test("base/hang", points=1, smp=2, cmdline="ktest=hang", timeout=2)
+        @gradelib.test("base/hang", points=1, smp=2, cmdline="ktest=hang", timeout=3)
         def hang(t):
             r = t.boot()
             r.expect_line(r"^ktest hang: ok$")
