@@ -43,6 +43,15 @@ def boot(t):
     r.expect_no_panic()
 
 
+@test("base/smp8", points=2, smp=8, timeout=40, title="-smp 8: every CPU online, IPIs reach them all")
+def smp8(t):
+    r = t.boot("ktest=ipi")
+    boot_lines(r, 8)
+    r.expect_line(r"^ktest ipi: ok$")
+    r.expect_exit(EXIT_PASS)
+    r.expect_no_panic()
+
+
 @test("base/console", points=3, smp=1, timeout=30, title="interrupt-driven console input")
 def console(t):
     r = t.boot("")
