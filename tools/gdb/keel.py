@@ -210,6 +210,12 @@ Usage: keel-pt [--cr3 PA] [--user|--kernel] [VA]
                     va = _parse_int(a)
                 i += 1
             if cr3 is None:
+                try:
+                    cr0 = int(gdb.parse_and_eval("$cr0")) & 0xFFFFFFFF
+                except gdb.error:
+                    cr0 = 1 << 31
+                if not cr0 & (1 << 31):
+                    raise gdb.GdbError("keel-pt: paging is off on this CPU (CR0.PG = 0): no page table yet")
                 cr3 = current_cr3()
             read = TableReader()
             if va is not None:
