@@ -1,0 +1,83 @@
+/*
+ * In-memory inodes: allocation, reference counting and timestamps.
+ * Lock: vfs_lock protects refcount and nlink; inode->lock the contents.
+ * An inode is freed when no dentry or file uses it and no directory names
+ * it (refcount == 0 && nlink == 0); ramfs keeps linked inodes in memory.
+ */
+#include "fs/vfs.h"
+#include "arch/x86_64/time.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+
+/* Time stamps count from boot until the kernel has a wall clock. */
+void fs_now(struct timespec_k *ts)
+{
+    uint64_t ns = time_ns();
+    ts->sec = (int64_t)(ns / 1000000000ull);
+    ts->nsec = (int64_t)(ns % 1000000000ull);
+}
+
+/* A fresh inode of sb with one reference and no links (callable under vfs_lock). */
+struct inode *inode_alloc(struct super_block *sb, uint32_t mode)
+{
+    struct inode *ino = kzalloc(sizeof *ino);
+    if (!ino)
+        return 0;
+    spin_init(&ino->lock, "inode");
+    ino->sb = sb;
+    ino->mode = mode;
+    ino->refcount = 1;
+    ino->ino = __atomic_add_fetch(&sb->next_ino, 1, __ATOMIC_SEQ_CST);
+    fs_now(&ino->atime);
+    ino->mtime = ino->ctime = ino->atime;
+    return ino;
+}
+
+void inode_get(struct inode *ino)
+{
+    spin_lock(&vfs_lock);
+    ino->refcount++;
+    spin_unlock(&vfs_lock);
+}
+
+/* Drop a reference; the last one of an unlinked inode frees it. */
+void inode_put(struct inode *ino)
+{
+    if (!ino)
+        return;
+    int holding = spin_holding(&vfs_lock);
+    if (!holding)
+        spin_lock(&vfs_lock);
+    int gone = --ino->refcount == 0 && ino->nlink == 0;
+    if (!holding)
+        spin_unlock(&vfs_lock);
+    if (!gone)
+        return;
+    if (ino->sb && ino->sb->s_op && ino->sb->s_op->evict_inode)
+        ino->sb->s_op->evict_inode(ino);
+    kfree(ino);
+}
+
+void inode_touch(struct inode *ino, int atime, int mtime, int ctime)
+{
+    struct timespec_k now;
+    fs_now(&now);
+    if (atime)
+        ino->atime = now;
+    if (mtime)
+        ino->mtime = now;
+    if (ctime)
+        ino->ctime = now;
+}
+
+int mode_to_dtype(uint32_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return DT_REG;
+    case S_IFDIR: return DT_DIR;
+    case S_IFCHR: return DT_CHR;
+    case S_IFIFO: return DT_FIFO;
+    case S_IFLNK: return DT_LNK;
+    default: return DT_UNKNOWN;
+    }
+}

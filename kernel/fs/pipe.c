@@ -1,0 +1,163 @@
+/*
+ * Pipes. Readers get what is there (or wait for a writer, or see EOF when
+ * every write end is closed); writers of at most PIPE_BUF bytes wait until
+ * the whole write fits, so it is never interleaved with another; a write
+ * with no reader left is EPIPE plus SIGPIPE. Until lab 9c, waiting is
+ * polling: check, give up the CPU until the next tick, check again.
+ * Lock: pipe->lock protects the ring and the reader and writer counts.
+ */
+#include "fs/pipe.h"
+#include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "sched/sched.h"
+#include "signal/signal.h"
+
+struct pipe {
+    struct spinlock lock;
+    char *buf;
+    uint32_t r, w;          /* free-running read and write counts */
+    int readers, writers;   /* open files on each end */
+};
+
+static struct super_block pipefs = { .dev = 0x40, .type = "pipefs" };
+
+static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off)
+{
+    (void)off;
+    struct pipe *p = f->priv;
+    if (n == 0)
+        return 0;
+    for (;;) {
+        spin_lock(&p->lock);
+        uint32_t avail = p->w - p->r;
+        if (avail) {
+            size_t got = n < avail ? n : avail;
+            for (size_t i = 0; i < got; i++)
+                ((char *)buf)[i] = p->buf[p->r++ % PIPE_SIZE];
+            spin_unlock(&p->lock);
+            return (long)got;
+        }
+        int writers = p->writers;
+        spin_unlock(&p->lock);
+        if (!writers)
+            return 0;
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
+        if (signal_pending())
+            return -EINTR;
+        yield_poll("pipe read");
+    }
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off)
+{
+    (void)off;
+    struct pipe *p = f->priv;
+    size_t done = 0;
+    while (done < n) {
+        spin_lock(&p->lock);
+        if (!p->readers) {
+            spin_unlock(&p->lock);
+            if (current_task())
+                signal_send_task(current_task(), SIGPIPE);
+            return done ? (long)done : -EPIPE;
+        }
+        size_t room = PIPE_SIZE - (p->w - p->r);
+        size_t need = n <= PIPE_BUF ? n : 1; /* small writes go in whole */
+        if (room >= need) {
+            size_t put = n - done < room ? n - done : room;
+            for (size_t i = 0; i < put; i++)
+                p->buf[p->w++ % PIPE_SIZE] = ((const char *)buf)[done + i];
+            done += put;
+        }
+        spin_unlock(&p->lock);
+        if (done == n)
+            break;
+        if (f->flags & O_NONBLOCK)
+            return done ? (long)done : -EAGAIN;
+        if (signal_pending())
+            return done ? (long)done : -EINTR;
+        yield_poll("pipe write");
+    }
+    return (long)done;
+}
+
+static int pipe_poll_read(struct file *f)
+{
+    struct pipe *p = f->priv;
+    spin_lock(&p->lock);
+    int m = (p->w != p->r ? POLLIN | POLLRDNORM : 0) | (!p->writers ? POLLHUP : 0);
+    spin_unlock(&p->lock);
+    return m;
+}
+
+static int pipe_poll_write(struct file *f)
+{
+    struct pipe *p = f->priv;
+    spin_lock(&p->lock);
+    int m = (PIPE_SIZE - (p->w - p->r) >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0) | (!p->readers ? POLLERR : 0);
+    spin_unlock(&p->lock);
+    return m;
+}
+
+/* One end closed for good; the pipe goes with its last end. */
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = f->priv;
+    spin_lock(&p->lock);
+    if (file_readable(f))
+        p->readers--;
+    else
+        p->writers--;
+    int gone = !p->readers && !p->writers;
+    spin_unlock(&p->lock);
+    if (gone) {
+        kfree(p->buf);
+        kfree(p);
+    }
+}
+
+static const struct file_operations pipe_read_fops = {
+    .read = pipe_read, .poll = pipe_poll_read, .release = pipe_release,
+};
+static const struct file_operations pipe_write_fops = {
+    .write = pipe_write, .poll = pipe_poll_write, .release = pipe_release,
+};
+
+int pipe_create(struct file **rd, struct file **wr, int flags)
+{
+    struct pipe *p = kzalloc(sizeof *p);
+    char *buf = kmalloc(PIPE_SIZE);
+    struct inode *ino = inode_alloc(&pipefs, S_IFIFO | 0600);
+    struct file *r = 0, *w = 0;
+    if (!p || !buf || !ino)
+        goto fail;
+    spin_init(&p->lock, "pipe");
+    p->buf = buf;
+    r = file_alloc(0, ino, O_RDONLY | (flags & O_NONBLOCK));
+    w = file_alloc(0, ino, O_WRONLY | (flags & O_NONBLOCK));
+    inode_put(ino); /* the files hold it now */
+    ino = 0;
+    if (!r || !w)
+        goto fail;
+    r->f_op = &pipe_read_fops;
+    w->f_op = &pipe_write_fops;
+    r->stream = w->stream = 1;
+    r->priv = w->priv = p;
+    p->readers = p->writers = 1;
+    *rd = r;
+    *wr = w;
+    return 0;
+fail:
+    if (r)
+        file_close(r);
+    if (w)
+        file_close(w);
+    if (ino)
+        inode_put(ino);
+    kfree(buf);
+    kfree(p);
+    return -ENOMEM;
+}

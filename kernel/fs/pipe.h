@@ -1,0 +1,9 @@
+/* Pipes: a 64 KiB ring between a read end and a write end. */
+#pragma once
+
+struct file;
+
+#define PIPE_SIZE 65536
+
+/* Two new files, the read end and the write end; flags may hold O_NONBLOCK. */
+int pipe_create(struct file **rd, struct file **wr, int flags);

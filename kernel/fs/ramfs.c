@@ -1,0 +1,416 @@
+/*
+ * ramfs: directories are lists of (name, inode) in creation order, regular
+ * files are arrays of physical pages (a hole reads as zeros).
+ * Locks: directory lists and nlink are under vfs_lock (the VFS holds it
+ * around every inode_operations call, so refcounts are touched directly
+ * here); file pages and size are under inode->lock.
+ */
+#include "fs/ramfs.h"
+#include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "mm/pmm.h"
+
+struct ramfs_dirent {
+    char *name;
+    struct inode *inode;
+    uint64_t cookie;        /* getdents64 position: grows with each new entry */
+    struct ramfs_dirent *next;
+};
+
+struct ramfs_dir {
+    struct ramfs_dirent *head;
+    uint64_t next_cookie;
+};
+
+struct ramfs_file {
+    paddr_t *pages;         /* page i holds bytes [i*4096, (i+1)*4096); 0 = hole */
+    size_t cap;             /* entries in pages */
+};
+
+static const struct inode_operations ramfs_dir_iops;
+static const struct inode_operations ramfs_file_iops;
+static const struct file_operations ramfs_file_fops;
+static const struct file_operations ramfs_dir_fops;
+static const struct super_operations ramfs_sops;
+
+static uint32_t next_dev = 1;
+
+#define RAMFS_MAX_SIZE (1ull << 32) /* 4 GiB: far more than memory, small enough for the page array */
+
+static struct ramfs_dirent *find(struct inode *dir, const char *name)
+{
+    struct ramfs_dir *d = dir->priv;
+    for (struct ramfs_dirent *e = d->head; e; e = e->next)
+        if (strcmp(e->name, name) == 0)
+            return e;
+    return 0;
+}
+
+/* Append name -> inode to dir (the inode's nlink is the caller's business). */
+static int add_entry(struct inode *dir, const char *name, struct inode *inode)
+{
+    struct ramfs_dir *d = dir->priv;
+    struct ramfs_dirent *e = kzalloc(sizeof *e);
+    size_t len = strlen(name);
+    char *copy = kmalloc(len + 1);
+    if (!e || !copy) {
+        kfree(e);
+        kfree(copy);
+        return -ENOSPC;
+    }
+    memcpy(copy, name, len + 1);
+    e->name = copy;
+    e->inode = inode;
+    e->cookie = d->next_cookie++;
+    struct ramfs_dirent **pp = &d->head;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = e;
+    inode_touch(dir, 0, 1, 1);
+    return 0;
+}
+
+static struct ramfs_dirent *remove_entry(struct inode *dir, const char *name)
+{
+    struct ramfs_dir *d = dir->priv;
+    for (struct ramfs_dirent **pp = &d->head; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->name, name) == 0) {
+            struct ramfs_dirent *e = *pp;
+            *pp = e->next;
+            inode_touch(dir, 0, 1, 1);
+            return e;
+        }
+    return 0;
+}
+
+/* A new inode of this file system with its type's operations. */
+static struct inode *ramfs_inode(struct super_block *sb, uint32_t mode)
+{
+    struct inode *ino = inode_alloc(sb, mode);
+    if (!ino)
+        return 0;
+    if (S_ISDIR(mode)) {
+        struct ramfs_dir *d = kzalloc(sizeof *d);
+        if (!d) {
+            kfree(ino);
+            return 0;
+        }
+        d->next_cookie = 2; /* 0 and 1 are . and .. */
+        ino->priv = d;
+        ino->i_op = &ramfs_dir_iops;
+        ino->f_op = &ramfs_dir_fops;
+    } else {
+        struct ramfs_file *f = kzalloc(sizeof *f);
+        if (!f) {
+            kfree(ino);
+            return 0;
+        }
+        ino->priv = f;
+        ino->i_op = &ramfs_file_iops;
+        ino->f_op = &ramfs_file_fops;
+    }
+    return ino;
+}
+
+struct super_block *ramfs_new(void)
+{
+    struct super_block *sb = kzalloc(sizeof *sb);
+    if (!sb)
+        return 0;
+    sb->dev = __atomic_fetch_add(&next_dev, 1, __ATOMIC_SEQ_CST);
+    sb->type = "ramfs";
+    sb->s_op = &ramfs_sops;
+    struct inode *root = ramfs_inode(sb, S_IFDIR | 0755);
+    if (!root) {
+        kfree(sb);
+        return 0;
+    }
+    root->nlink = 2;
+    sb->root = dentry_alloc(0, "/", root);
+    if (!sb->root) {
+        inode_put(root);
+        kfree(sb);
+        return 0;
+    }
+    sb->root->refcount = 1; /* the super block's own reference */
+    return sb;
+}
+
+/* ---- directory operations (vfs_lock held) ---- */
+
+static int ramfs_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+    struct ramfs_dirent *e = find(dir, name);
+    if (!e)
+        return -ENOENT;
+    e->inode->refcount++;
+    *out = e->inode;
+    return 0;
+}
+
+static int ramfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode **out)
+{
+    if (find(dir, name))
+        return -EEXIST;
+    struct inode *ino = ramfs_inode(dir->sb, mode);
+    if (!ino)
+        return -ENOSPC;
+    int err = add_entry(dir, name, ino);
+    if (err) {
+        ino->refcount = 0;
+        dir->sb->s_op->evict_inode(ino);
+        kfree(ino);
+        return err;
+    }
+    if (S_ISDIR(mode)) {
+        ino->nlink = 2;
+        dir->nlink++;
+    } else {
+        ino->nlink = 1;
+    }
+    *out = ino;
+    return 0;
+}
+
+static int ramfs_link(struct inode *dir, const char *name, struct inode *target)
+{
+    if (find(dir, name))
+        return -EEXIST;
+    int err = add_entry(dir, name, target);
+    if (err)
+        return err;
+    target->nlink++;
+    inode_touch(target, 0, 0, 1);
+    return 0;
+}
+
+static int ramfs_unlink(struct inode *dir, const char *name, struct inode *victim)
+{
+    struct ramfs_dirent *e = remove_entry(dir, name);
+    if (!e)
+        return -ENOENT;
+    kfree(e->name);
+    kfree(e);
+    if (S_ISDIR(victim->mode)) {
+        victim->nlink = 0;
+        dir->nlink--;
+    } else {
+        victim->nlink--;
+    }
+    inode_touch(victim, 0, 0, 1);
+    return 0;
+}
+
+static int ramfs_rename(struct inode *old_dir, const char *old_name, struct inode *new_dir, const char *new_name)
+{
+    struct ramfs_dirent *e = remove_entry(old_dir, old_name);
+    if (!e)
+        return -ENOENT;
+    size_t len = strlen(new_name);
+    char *copy = kmalloc(len + 1);
+    if (!copy) {
+        struct ramfs_dir *d = old_dir->priv;
+        e->next = d->head; /* put it back */
+        d->head = e;
+        return -ENOSPC;
+    }
+    memcpy(copy, new_name, len + 1);
+    kfree(e->name);
+    e->name = copy;
+    struct ramfs_dir *nd = new_dir->priv;
+    e->cookie = nd->next_cookie++;
+    e->next = 0;
+    struct ramfs_dirent **pp = &nd->head;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = e;
+    if (S_ISDIR(e->inode->mode) && old_dir != new_dir) {
+        old_dir->nlink--;
+        new_dir->nlink++;
+    }
+    inode_touch(new_dir, 0, 1, 1);
+    inode_touch(e->inode, 0, 0, 1);
+    return 0;
+}
+
+static int ramfs_is_empty(struct inode *dir)
+{
+    return ((struct ramfs_dir *)dir->priv)->head == 0;
+}
+
+static int ramfs_readdir(struct inode *dir, uint64_t *pos, char *name, uint64_t *ino, int *type)
+{
+    struct ramfs_dir *d = dir->priv;
+    for (struct ramfs_dirent *e = d->head; e; e = e->next)
+        if (e->cookie >= *pos) {
+            strlcpy(name, e->name, NAME_MAX + 1);
+            *ino = e->inode->ino;
+            *type = mode_to_dtype(e->inode->mode);
+            *pos = e->cookie + 1;
+            return 0;
+        }
+    return 1;
+}
+
+/* ---- file contents (inode->lock) ---- */
+
+static void free_pages_from(struct ramfs_file *rf, size_t first)
+{
+    for (size_t i = first; i < rf->cap; i++)
+        if (rf->pages[i]) {
+            pmm_free(rf->pages[i]);
+            rf->pages[i] = 0;
+        }
+}
+
+/* Make room for page index idx in the page array. */
+static int grow(struct ramfs_file *rf, size_t idx)
+{
+    if (idx < rf->cap)
+        return 0;
+    size_t cap = rf->cap ? rf->cap : 8;
+    while (cap <= idx)
+        cap *= 2;
+    paddr_t *pages = kzalloc(cap * sizeof *pages);
+    if (!pages)
+        return -ENOSPC;
+    if (rf->pages)
+        memcpy(pages, rf->pages, rf->cap * sizeof *pages);
+    kfree(rf->pages);
+    rf->pages = pages;
+    rf->cap = cap;
+    return 0;
+}
+
+static int ramfs_truncate(struct inode *inode, uint64_t size)
+{
+    struct ramfs_file *rf = inode->priv;
+    if (size > RAMFS_MAX_SIZE)
+        return -EFBIG;
+    spin_lock(&inode->lock);
+    if (size < inode->size) {
+        size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+        free_pages_from(rf, keep);
+        if ((size % PAGE_SIZE) && keep - 1 < rf->cap && rf->pages[keep - 1]) {
+            char *p = phys_to_virt(rf->pages[keep - 1]);
+            memset(p + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+        }
+    }
+    inode->size = size;
+    inode_touch(inode, 0, 1, 1);
+    spin_unlock(&inode->lock);
+    return 0;
+}
+
+static long ramfs_read(struct file *f, void *buf, size_t n, uint64_t off)
+{
+    struct inode *inode = f->inode;
+    struct ramfs_file *rf = inode->priv;
+    spin_lock(&inode->lock);
+    if (off >= inode->size)
+        n = 0;
+    else if (n > inode->size - off)
+        n = inode->size - off;
+    size_t done = 0;
+    while (done < n) {
+        uint64_t pos = off + done;
+        size_t idx = pos / PAGE_SIZE, in = pos % PAGE_SIZE;
+        size_t chunk = PAGE_SIZE - in < n - done ? PAGE_SIZE - in : n - done;
+        if (idx < rf->cap && rf->pages[idx])
+            memcpy((char *)buf + done, (char *)phys_to_virt(rf->pages[idx]) + in, chunk);
+        else
+            memset((char *)buf + done, 0, chunk);
+        done += chunk;
+    }
+    inode_touch(inode, 1, 0, 0);
+    spin_unlock(&inode->lock);
+    return (long)n;
+}
+
+/* Write at off, or at the end when off is (uint64_t)-1 (O_APPEND). */
+static long ramfs_write(struct file *f, const void *buf, size_t n, uint64_t off)
+{
+    struct inode *inode = f->inode;
+    struct ramfs_file *rf = inode->priv;
+    spin_lock(&inode->lock);
+    if (off == (uint64_t)-1)
+        off = inode->size;
+    if (off >= RAMFS_MAX_SIZE || n > RAMFS_MAX_SIZE - off) {
+        spin_unlock(&inode->lock);
+        return -EFBIG;
+    }
+    size_t done = 0;
+    long err = 0;
+    while (done < n) {
+        uint64_t pos = off + done;
+        size_t idx = pos / PAGE_SIZE, in = pos % PAGE_SIZE;
+        size_t chunk = PAGE_SIZE - in < n - done ? PAGE_SIZE - in : n - done;
+        if ((err = grow(rf, idx)) != 0)
+            break;
+        if (!rf->pages[idx] && !(rf->pages[idx] = pmm_alloc_zeroed())) {
+            err = -ENOSPC;
+            break;
+        }
+        memcpy((char *)phys_to_virt(rf->pages[idx]) + in, (const char *)buf + done, chunk);
+        done += chunk;
+    }
+    if (off + done > inode->size)
+        inode->size = off + done;
+    if (done)
+        inode_touch(inode, 0, 1, 1);
+    spin_unlock(&inode->lock);
+    return done ? (long)done : err;
+}
+
+static int ramfs_poll(struct file *f)
+{
+    (void)f;
+    return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+}
+
+/* The last reference to an unlinked inode is gone: give back its memory. */
+static void ramfs_evict(struct inode *inode)
+{
+    if (S_ISDIR(inode->mode)) {
+        struct ramfs_dir *d = inode->priv;
+        while (d && d->head) {
+            struct ramfs_dirent *e = d->head;
+            d->head = e->next;
+            kfree(e->name);
+            kfree(e);
+        }
+        kfree(d);
+    } else if (inode->priv) {
+        struct ramfs_file *rf = inode->priv;
+        free_pages_from(rf, 0);
+        kfree(rf->pages);
+        kfree(rf);
+    }
+    inode->priv = 0;
+}
+
+static const struct inode_operations ramfs_dir_iops = {
+    .lookup = ramfs_lookup,
+    .create = ramfs_create,
+    .link = ramfs_link,
+    .unlink = ramfs_unlink,
+    .rename = ramfs_rename,
+    .is_empty = ramfs_is_empty,
+    .readdir = ramfs_readdir,
+};
+static const struct inode_operations ramfs_file_iops = {
+    .truncate = ramfs_truncate,
+};
+static const struct file_operations ramfs_file_fops = {
+    .read = ramfs_read,
+    .write = ramfs_write,
+    .poll = ramfs_poll,
+};
+static const struct file_operations ramfs_dir_fops = {
+    .poll = ramfs_poll,
+};
+static const struct super_operations ramfs_sops = {
+    .evict_inode = ramfs_evict,
+};

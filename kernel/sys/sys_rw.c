@@ -1,0 +1,264 @@
+/*
+ * read, write and their positioned and vectored forms, lseek, truncate.
+ * Data passes through a kernel bounce buffer of at most RW_CHUNK bytes, so
+ * no lock is ever held while user memory is touched. A regular file is
+ * read in as many chunks as asked; a pipe or terminal in one (a read
+ * returns what is there).
+ */
+#include "sys/sys_fs.h"
+#include "fs/vfs.h"
+#include "lib/errno.h"
+#include "mm/kmalloc.h"
+
+#define RW_CHUNK 65536
+#define MAX_RW_COUNT 0x7ffff000ul  /* Linux caps one read or write here */
+#define IOV_MAX 1024
+
+/* Read into user memory at off (or the file's offset when off < 0). */
+static long do_read(struct file *f, uaddr_t buf, size_t count, long off)
+{
+    if (!file_readable(f))
+        return -EBADF;
+    if (S_ISDIR(f->inode->mode))
+        return -EISDIR;
+    if (count > MAX_RW_COUNT)
+        count = MAX_RW_COUNT;
+    if (!user_range_ok(buf, count))
+        return -EFAULT;
+    size_t chunk = count < RW_CHUNK ? count : RW_CHUNK;
+    char *kbuf = kmalloc(chunk ? chunk : 1);
+    if (!kbuf)
+        return -ENOMEM;
+    int use_offset = off < 0 && !f->stream;
+    uint64_t pos = use_offset ? f->offset : (uint64_t)(off < 0 ? 0 : off);
+    size_t done = 0;
+    long ret = 0;
+    do {
+        size_t want = count - done < chunk ? count - done : chunk;
+        long r = file_pread(f, kbuf, want, pos);
+        if (r < 0) {
+            ret = r;
+            break;
+        }
+        if (r > 0 && copy_to_user(buf + done, kbuf, (size_t)r)) {
+            ret = -EFAULT;
+            break;
+        }
+        done += (size_t)r;
+        pos += (uint64_t)r;
+        if ((size_t)r < want || f->stream)
+            break;
+    } while (done < count);
+    kfree(kbuf);
+    if (use_offset && done) {
+        spin_lock(&f->lock);
+        f->offset = pos;
+        spin_unlock(&f->lock);
+    }
+    return done ? (long)done : ret;
+}
+
+/* Write from user memory at off (or the offset, or the end with O_APPEND, when off < 0). */
+static long do_write(struct file *f, uaddr_t buf, size_t count, long off)
+{
+    if (!file_writable(f))
+        return -EBADF;
+    if (count > MAX_RW_COUNT)
+        count = MAX_RW_COUNT;
+    if (!user_range_ok(buf, count))
+        return -EFAULT;
+    size_t chunk = count < RW_CHUNK ? count : RW_CHUNK;
+    char *kbuf = kmalloc(chunk ? chunk : 1);
+    if (!kbuf)
+        return -ENOMEM;
+    size_t done = 0;
+    long ret = 0;
+    do {
+        size_t want = count - done < chunk ? count - done : chunk;
+        if (copy_from_user(kbuf, buf + done, want)) {
+            ret = -EFAULT;
+            break;
+        }
+        long r = off < 0 ? file_write(f, kbuf, want) : file_pwrite(f, kbuf, want, (uint64_t)off + done);
+        if (r < 0) {
+            ret = r;
+            break;
+        }
+        done += (size_t)r;
+        if ((size_t)r < want)
+            break;
+    } while (done < count);
+    kfree(kbuf);
+    return done ? (long)done : ret;
+}
+
+long sys_read(int fd, uaddr_t buf, size_t count)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    long r = do_read(f, buf, count, -1);
+    file_close(f);
+    return r;
+}
+
+long sys_write(int fd, uaddr_t buf, size_t count)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    long r = do_write(f, buf, count, -1);
+    file_close(f);
+    return r;
+}
+
+long sys_pread64(int fd, uaddr_t buf, size_t count, long off)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    long r = f->stream ? -ESPIPE : off < 0 ? -EINVAL : do_read(f, buf, count, off);
+    file_close(f);
+    return r;
+}
+
+long sys_pwrite64(int fd, uaddr_t buf, size_t count, long off)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    long r = f->stream ? -ESPIPE : off < 0 ? -EINVAL : do_write(f, buf, count, off);
+    file_close(f);
+    return r;
+}
+
+struct iovec_k {
+    uaddr_t base;
+    size_t len;
+};
+
+/* readv/writev: one iovec after another, stopping at the first short transfer. */
+static long do_rw_vec(int fd, uaddr_t uiov, int iovcnt, int writing)
+{
+    if (iovcnt < 0 || iovcnt > IOV_MAX)
+        return -EINVAL;
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    long ret = 0;
+    struct iovec_k *iov = kmalloc((size_t)(iovcnt ? iovcnt : 1) * sizeof *iov);
+    if (!iov) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    if (copy_from_user(iov, uiov, (size_t)iovcnt * sizeof *iov)) {
+        ret = -EFAULT;
+        goto out;
+    }
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (iov[i].len > 0x7fffffffffffffffull - total) {
+            ret = -EINVAL;
+            goto out;
+        }
+        total += iov[i].len;
+    }
+    if (writing ? !file_writable(f) : !file_readable(f)) {
+        ret = -EBADF;
+        goto out;
+    }
+    size_t done = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (!iov[i].len)
+            continue;
+        long r = writing ? do_write(f, iov[i].base, iov[i].len, -1) : do_read(f, iov[i].base, iov[i].len, -1);
+        if (r < 0) {
+            ret = done ? (long)done : r;
+            goto out;
+        }
+        done += (size_t)r;
+        if ((size_t)r < iov[i].len)
+            break;
+    }
+    ret = (long)done;
+out:
+    kfree(iov);
+    file_close(f);
+    return ret;
+}
+
+long sys_readv(int fd, uaddr_t iov, int iovcnt)
+{
+    return do_rw_vec(fd, iov, iovcnt, 0);
+}
+
+long sys_writev(int fd, uaddr_t iov, int iovcnt)
+{
+    return do_rw_vec(fd, iov, iovcnt, 1);
+}
+
+long sys_lseek(int fd, long off, int whence)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    long ret;
+    if (f->stream) {
+        ret = -ESPIPE;
+    } else {
+        spin_lock(&f->lock);
+        long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (long)f->offset
+                  : whence == SEEK_END ? (long)f->inode->size : -1;
+        if (base < 0 || whence < 0 || whence > SEEK_END)
+            ret = -EINVAL;
+        else if ((off > 0 && base > 0x7fffffffffffffffl - off) || base + off < 0)
+            ret = -EINVAL;
+        else
+            f->offset = (uint64_t)(ret = base + off);
+        spin_unlock(&f->lock);
+    }
+    file_close(f);
+    return ret;
+}
+
+long sys_ftruncate(int fd, long length)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    long r = length < 0 ? -EINVAL : !file_writable(f) ? -EINVAL : vfs_truncate(f->inode, (uint64_t)length);
+    file_close(f);
+    return r;
+}
+
+long sys_truncate(uaddr_t upath, long length)
+{
+    int err;
+    char *path = getname(upath, &err);
+    if (!path)
+        return err;
+    struct dentry *d;
+    if (length < 0)
+        err = -EINVAL;
+    else if ((err = resolve_path(0, path, 0, &d)) == 0) {
+        err = vfs_truncate(d->inode, (uint64_t)length);
+        dentry_put(d);
+    }
+    putname(path);
+    return err;
+}
+
+/* Everything lives in memory until MFS: there is nothing to flush. */
+long sys_fsync(int fd)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    file_close(f);
+    return 0;
+}
+
+long sys_sync(void)
+{
+    return 0;
+}
