@@ -24,10 +24,10 @@ static const char *const error_names[LZ4_ERR_COUNT] = {
 
 const char *lz4_error_name(long err)
 {
+	if (err <= -LZ4_ERR_COUNT || err >= LZ4_ERR_COUNT)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
-	if (err >= LZ4_ERR_COUNT)
-		return "unknown error";
 	return error_names[err];
 }
 

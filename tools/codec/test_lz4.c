@@ -45,7 +45,8 @@ static void check(int ok, const char *fmt, ...)
 
 static void group_end(const char *name)
 {
-	printf("lz4: %-28s %5d passed, %d failed (%.1fs)\n", name, g_passed, g_failed, (double)clock()/CLOCKS_PER_SEC);
+	printf("lz4: %-28s %5d passed, %d failed (cpu %.1fs)\n", name, g_passed, g_failed,
+	       (double)clock() / CLOCKS_PER_SEC);
 	passed += g_passed, failed += g_failed;
 	g_passed = g_failed = 0;
 	fflush(stdout);
