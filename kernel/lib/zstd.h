@@ -8,13 +8,17 @@
  * count reader and symbol spreading in zstd_fse.h.
  *
  * Memory: nothing allocates.  The one-shot decoder needs
- * zstd_decompress_workspace_size() bytes of workspace (about 150 KiB: the
- * literal buffer and the entropy tables); its window is the output buffer.
- * The streaming decoder keeps its window inside its workspace:
- * zstd_dstream_workspace_size(window_max) = 2 * window_max + 128 KiB block
- * buffer + the one-shot workspace.  The largest window accepted is
- * ZSTD_WINDOW_MAX (8 MiB): frames that declare a larger window are refused
- * with -ZSTD_E_WINDOW_TOO_LARGE, never attempted.
+ * zstd_decompress_workspace_size() bytes of workspace (145,496 bytes on
+ * x86_64: a 128 KiB literal buffer plus the Huffman and FSE tables); its
+ * window is the output buffer.  The streaming decoder keeps its window
+ * inside its workspace: zstd_dstream_workspace_size(window_max) =
+ * 2 * window_max + 2 * 128 KiB (block input buffer, decode slack) + the
+ * decoder state, i.e. 17,185,160 bytes (16.4 MiB) for 8 MiB windows.
+ * The largest window accepted is ZSTD_WINDOW_MAX (8 MiB): frames that
+ * declare a larger window are refused with -ZSTD_E_WINDOW_TOO_LARGE, never
+ * attempted (single-segment frames, whose window is their content size,
+ * are fine one-shot: the output buffer must hold them anyway).  Frames
+ * naming a dictionary are refused with -ZSTD_E_DICTIONARY.
  *
  * All functions return a size (>= 0) or a negative enum zstd_error value.
  */
