@@ -111,7 +111,7 @@ static int write_file(struct inode *ino, const uint8_t *data, size_t n)
     return w == (long)n ? 0 : (w < 0 ? (int)w : -ENOSPC);
 }
 
-/* Create one archive entry at path; links[] remembers inodes of multiply-linked files. */
+/* Create one archive entry at path (0, 1 if skipped, or -errno); links[] remembers multiply-linked files. */
 static int unpack_one(struct cpio_entry *e, char *path, struct hardlink *links, int *nlinks)
 {
     uint32_t type = e->mode & S_IFMT;
@@ -127,7 +127,7 @@ static int unpack_one(struct cpio_entry *e, char *path, struct hardlink *links, 
         return err;
     }
     if (type != S_IFREG)
-        return 0; /* symlinks, devices, fifos: not yet */
+        return 1; /* symlinks, devices, fifos: not yet */
     if (e->nlink > 1)
         for (int i = 0; i < *nlinks; i++)
             if (links[i].ino == e->ino) {
@@ -165,7 +165,7 @@ int initrd_unpack(const void *data, size_t len)
 {
     const uint8_t *a = data;
     struct hardlink links[MAX_LINKS];
-    int nlinks = 0, files = 0, err = 0;
+    int nlinks = 0, files = 0, skipped = 0, err = 0;
     char *path = kmalloc(PATH_MAX);
     if (!path)
         return -ENOMEM;
@@ -193,8 +193,10 @@ int initrd_unpack(const void *data, size_t len)
         path[0] = '/';
         strlcpy(path + 1, name, PATH_MAX - 1);
         int r = unpack_one(&e, path, links, &nlinks);
-        if (r)
-            kprintf("initrd: cannot create %s: error %d; skipping it\n", path, r);
+        if (r < 0)
+            kprintf("initrd: cannot create %s: %s; skipping it\n", path, errno_name(r));
+        else if (r > 0)
+            skipped++;
         else
             files++;
         off = next;
@@ -206,6 +208,82 @@ int initrd_unpack(const void *data, size_t len)
         kprintf("initrd: the archive is not a valid newc cpio archive: %s (at byte %lu)\n", why, (unsigned long)off);
         return -EINVAL;
     }
-    kprintf("initrd: unpacked %d entries into /\n", files);
+    if (skipped)
+        kprintf("initrd: unpacked %d entries into /, skipped %d symlinks and special files\n", files, skipped);
+    else
+        kprintf("initrd: unpacked %d entries into /\n", files);
     return 0;
+}
+
+/* ---- tests ---- */
+#include "lib/printf.h"
+#include "test/ktest.h"
+
+/* Append one newc entry to the archive being built in buf. */
+static size_t kt_entry(char *buf, size_t off, uint32_t ino, uint32_t mode, uint32_t nlink, const char *name,
+                       const char *data)
+{
+    size_t namesize = strlen(name) + 1, size = data ? strlen(data) : 0;
+    off += (size_t)ksnprintf(buf + off, 111, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x", ino, mode,
+                             0, 0, nlink, 1234, (unsigned)size, 0, 0, 0, 0, (unsigned)namesize, 0);
+    memcpy(buf + off, name, namesize);
+    off += namesize;
+    while (off % 4)
+        buf[off++] = 0;
+    if (size)
+        memcpy(buf + off, data, size);
+    off += size;
+    while (off % 4)
+        buf[off++] = 0;
+    return off;
+}
+
+KTEST(cpio_unpack)
+{
+    vfs_init();
+    char *a = kzalloc(4096);
+    size_t n = 0;
+    n = kt_entry(a, n, 1, S_IFDIR | 0750, 2, "tmp/kt_cpio", 0);
+    n = kt_entry(a, n, 2, S_IFREG | 0755, 1, "./tmp/kt_cpio/hello", "hi\n");
+    n = kt_entry(a, n, 3, S_IFREG | 0600, 1, "tmp/kt_cpio/deep/er/file", "deep");
+    n = kt_entry(a, n, 4, S_IFREG | 0644, 2, "tmp/kt_cpio/l1", 0);
+    n = kt_entry(a, n, 4, S_IFREG | 0644, 2, "tmp/kt_cpio/l2", "linked");
+    n = kt_entry(a, n, 5, S_IFLNK | 0777, 1, "tmp/kt_cpio/sym", "hello");
+    n = kt_entry(a, n, 0, 0, 1, "TRAILER!!!", 0);
+    KT_CHECK(initrd_unpack(a, n) == 0, "a valid archive was refused");
+    struct file *f;
+    char buf[16] = { 0 };
+    KT_CHECK(vfs_open("/tmp/kt_cpio/hello", O_RDONLY, 0, &f) == 0, "hello is missing");
+    KT_CHECK(f->inode->mode == (S_IFREG | 0755), "hello has mode %o", f->inode->mode);
+    KT_CHECK(file_exec_check(f) == 0, "hello is not executable");
+    KT_CHECK(file_pread_kernel(f, buf, sizeof buf, 0) == 3 && strcmp(buf, "hi\n") == 0, "hello reads '%s'", buf);
+    file_close(f);
+    KT_CHECK(vfs_open("/tmp/kt_cpio/deep/er/file", O_RDONLY, 0, &f) == 0, "a file below missing dirs is missing");
+    KT_CHECK(file_exec_check(f) == -EACCES, "a 0600 file is executable");
+    file_close(f);
+    KT_CHECK(vfs_open("/tmp/kt_cpio/l1", O_RDONLY, 0, &f) == 0, "l1 is missing");
+    KT_CHECK(f->inode->nlink == 2 && file_pread_kernel(f, buf, sizeof buf, 0) == 6, "l1 is not linked to l2");
+    file_close(f);
+    struct dentry *d;
+    KT_CHECK(resolve_path(0, "/tmp/kt_cpio", 0, &d) == 0 && d->inode->mode == (S_IFDIR | 0750), "dir mode");
+    dentry_put(d);
+
+    /* Broken archives: a wrong magic, a truncated entry, a missing trailer. */
+    int saved = a[0];
+    a[0] = 'X';
+    KT_CHECK(initrd_unpack(a, n) == -EINVAL, "a bad magic was accepted");
+    a[0] = (char)saved;
+    KT_CHECK(initrd_unpack(a, 150) == -EINVAL, "a truncated archive was accepted");
+    KT_CHECK(initrd_unpack(a, 0) == -EINVAL, "an empty archive was accepted");
+
+    const char *names[] = { "hello", "deep/er/file", "deep/er", "deep", "l1", "l2" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[64];
+        ksnprintf(path, sizeof path, "/tmp/kt_cpio/%s", names[i]);
+        if (vfs_unlink(0, path) != 0)
+            KT_CHECK(vfs_rmdir(0, path) == 0, "cleanup of %s", path);
+    }
+    KT_CHECK(vfs_rmdir(0, "/tmp/kt_cpio") == 0, "cleanup of /tmp/kt_cpio");
+    kfree(a);
+    return KT_OK;
 }

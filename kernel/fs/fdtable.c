@@ -150,3 +150,37 @@ int fd_set_cloexec(struct fdtable *t, int fd, int on)
     spin_unlock(&t->lock);
     return r;
 }
+
+/* ---- tests ---- */
+#include "test/ktest.h"
+
+KTEST(fdtable_dup)
+{
+    vfs_init();
+    struct file *f;
+    KT_CHECK(vfs_open("/dev/null", O_RDWR, 0, &f) == 0, "cannot open /dev/null");
+    struct fdtable *t = fdtable_new();
+    KT_CHECK(t, "fdtable_new failed");
+    for (int i = 0; i < 3; i++)
+        KT_CHECK(fd_install(t, file_dup(f), 0, 0) == i, "fd %d was not the lowest free", i);
+    KT_CHECK(fd_close(t, 1) == 0 && fd_close(t, 1) == -EBADF, "closing fd 1 twice");
+    KT_CHECK(fd_install(t, file_dup(f), 0, 1) == 1, "the freed fd 1 is not reused");
+    KT_CHECK(fd_install(t, file_dup(f), 10, 0) == 10, "min_fd 10 not honoured");
+    KT_CHECK(fd_get_cloexec(t, 1) == 1 && fd_get_cloexec(t, 0) == 0, "close-on-exec flags");
+    KT_CHECK(fd_replace(t, 2, file_dup(f), 1) == 2 && fd_get_cloexec(t, 2) == 1, "dup3 with O_CLOEXEC");
+    struct fdtable *c = fdtable_copy(t);
+    KT_CHECK(c && c->fd[0] == f && c->fd[10] == f && fd_get_cloexec(c, 2) == 1, "the copy differs");
+    fdtable_close_on_exec(c);
+    KT_CHECK(!c->fd[1] && !c->fd[2] && c->fd[0] && c->fd[10], "close-on-exec closed the wrong fds");
+    fdtable_put(c);
+    int n = 0, fd;
+    while ((fd = fd_install(t, file_dup(f), 0, 0)) >= 0)
+        n++;
+    file_close(f); /* the reference of the failed install */
+    KT_CHECK(fd == -EMFILE && n == NR_OPEN - 4, "%d more fds before %d", n, fd);
+    KT_CHECK(fd_get(t, NR_OPEN) == 0 && fd_get(t, -1) == 0, "out-of-range fds");
+    fdtable_put(t);
+    KT_CHECK(f->refcount == 1, "%d references left after the tables went", f->refcount);
+    file_close(f);
+    return KT_OK;
+}

@@ -161,3 +161,48 @@ fail:
     kfree(p);
     return -ENOMEM;
 }
+
+/* ---- tests ---- */
+#include "test/ktest.h"
+
+KTEST(pipe_semantics)
+{
+    struct file *r, *w;
+    KT_CHECK(pipe_create(&r, &w, O_NONBLOCK) == 0, "pipe_create failed");
+    char buf[16];
+    KT_CHECK(file_read(r, buf, sizeof buf) == -EAGAIN, "an empty non-blocking read is not EAGAIN");
+    KT_CHECK(!(r->f_op->poll(r) & POLLIN) && (w->f_op->poll(w) & POLLOUT), "poll on an empty pipe");
+    KT_CHECK(file_write(w, "0123456789", 10) == 10, "write of 10 bytes");
+    KT_CHECK(r->f_op->poll(r) & POLLIN, "poll does not see the data");
+    KT_CHECK(file_read(r, buf, 4) == 4 && memcmp(buf, "0123", 4) == 0, "first read");
+    KT_CHECK(file_read(r, buf, sizeof buf) == 6 && memcmp(buf, "456789", 6) == 0, "a read returns what is there");
+    KT_CHECK(file_pread(r, buf, 1, 0) == -EAGAIN && file_write(r, "x", 1) == -EBADF, "writing the read end");
+
+    /* Fill it: a big write stops at 64 KiB, a small one is all or nothing. */
+    char *big = kzalloc(PIPE_SIZE + 100);
+    KT_CHECK(file_write(w, big, PIPE_SIZE + 100) == PIPE_SIZE, "a big non-blocking write is not partial");
+    KT_CHECK(file_write(w, big, 1) == -EAGAIN, "a write to a full pipe is not EAGAIN");
+    KT_CHECK(!(w->f_op->poll(w) & POLLOUT), "a full pipe polls writable");
+    KT_CHECK(file_read(r, big, 100) == 100, "draining 100 bytes");
+    KT_CHECK(file_write(w, big, 200) == -EAGAIN, "a 200-byte write into 100 free bytes is not atomic");
+    KT_CHECK(file_write(w, big, PIPE_BUF + 1) == 100, "a write above PIPE_BUF is not split");
+    long total = 0, n;
+    while ((n = file_read(r, big, PIPE_SIZE)) > 0)
+        total += n;
+    KT_CHECK(total == PIPE_SIZE && n == -EAGAIN, "drained %ld bytes, then %ld", total, n);
+    kfree(big);
+
+    /* End of file once the writers are gone; EPIPE once the readers are. */
+    file_write(w, "ab", 2);
+    file_close(w);
+    KT_CHECK(r->f_op->poll(r) & POLLHUP, "no POLLHUP without writers");
+    KT_CHECK(file_read(r, buf, sizeof buf) == 2, "data written before the close is lost");
+    KT_CHECK(file_read(r, buf, sizeof buf) == 0, "no end of file without writers");
+    file_close(r);
+    KT_CHECK(pipe_create(&r, &w, 0) == 0, "second pipe_create failed");
+    file_close(r);
+    KT_CHECK(file_write(w, "x", 1) == -EPIPE, "a write without readers is not EPIPE");
+    KT_CHECK(w->f_op->poll(w) & POLLERR, "no POLLERR without readers");
+    file_close(w);
+    return KT_OK;
+}

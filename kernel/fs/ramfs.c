@@ -414,3 +414,108 @@ static const struct file_operations ramfs_dir_fops = {
 static const struct super_operations ramfs_sops = {
     .evict_inode = ramfs_evict,
 };
+
+/* ---- tests ---- */
+#include "test/ktest.h"
+
+static long kt_write(const char *path, int flags, const char *s)
+{
+    struct file *f;
+    int err = vfs_open(path, flags, 0644, &f);
+    if (err)
+        return err;
+    long n = file_write(f, s, strlen(s));
+    file_close(f);
+    return n;
+}
+
+static long kt_read(const char *path, char *buf, size_t n)
+{
+    struct file *f;
+    int err = vfs_open(path, O_RDONLY, 0, &f);
+    if (err)
+        return err;
+    long r = file_read(f, buf, n - 1);
+    file_close(f);
+    buf[r > 0 ? r : 0] = 0;
+    return r;
+}
+
+KTEST(ramfs_files)
+{
+    vfs_init();
+    char buf[64];
+    KT_CHECK(vfs_mkdir(0, "/kt_ramfs", 0755) == 0, "mkdir /kt_ramfs failed");
+    KT_CHECK(kt_write("/kt_ramfs/a", O_CREAT | O_WRONLY, "hello") == 5, "write failed");
+    KT_CHECK(kt_read("/kt_ramfs/a", buf, sizeof buf) == 5 && strcmp(buf, "hello") == 0, "read back '%s'", buf);
+    KT_CHECK(kt_write("/kt_ramfs/a", O_WRONLY | O_APPEND, " world") == 6, "append failed");
+    KT_CHECK(kt_read("/kt_ramfs/a", buf, sizeof buf) == 11 && strcmp(buf, "hello world") == 0, "after append '%s'", buf);
+    KT_CHECK(kt_write("/kt_ramfs/a", O_WRONLY | O_TRUNC, "X") == 1, "O_TRUNC write failed");
+    KT_CHECK(kt_read("/kt_ramfs/a", buf, sizeof buf) == 1 && strcmp(buf, "X") == 0, "after O_TRUNC '%s'", buf);
+
+    /* A sparse file reads zeros in the hole and spans pages. */
+    struct file *f;
+    KT_CHECK(vfs_open("/kt_ramfs/sparse", O_CREAT | O_RDWR, 0600, &f) == 0, "cannot create sparse");
+    KT_CHECK(file_pwrite(f, "end", 3, 3 * 4096 + 10) == 3, "pwrite past a hole failed");
+    KT_CHECK(f->inode->size == 3 * 4096 + 13, "size %lu after the pwrite", (unsigned long)f->inode->size);
+    char z[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+    KT_CHECK(file_pread(f, z, 8, 4096) == 8 && z[0] == 0 && z[7] == 0, "a hole does not read as zeros");
+    KT_CHECK(file_pread(f, buf, 10, 3 * 4096 + 10) == 3 && memcmp(buf, "end", 3) == 0, "short read at the end");
+    KT_CHECK(file_pread(f, buf, 10, 1 << 20) == 0, "a read past the end is not 0");
+    file_close(f);
+
+    /* Hard links share the inode; an unlinked open file stays readable. */
+    KT_CHECK(vfs_link(0, "/kt_ramfs/a", 0, "/kt_ramfs/b") == 0, "link failed");
+    KT_CHECK(vfs_link(0, "/kt_ramfs/a", 0, "/kt_ramfs/b") == -EEXIST, "link over a name is not EEXIST");
+    KT_CHECK(vfs_link(0, "/kt_ramfs", 0, "/kt_ramfs/d") == -EPERM, "link of a directory is not EPERM");
+    KT_CHECK(vfs_link(0, "/kt_ramfs/a", 0, "/tmp/kt_b") == -EXDEV, "link across mounts is not EXDEV");
+    KT_CHECK(vfs_open("/kt_ramfs/b", O_RDONLY, 0, &f) == 0, "cannot open the link");
+    KT_CHECK(f->inode->nlink == 2, "nlink %u after link", f->inode->nlink);
+    KT_CHECK(vfs_unlink(0, "/kt_ramfs/a") == 0 && vfs_unlink(0, "/kt_ramfs/b") == 0, "unlink failed");
+    KT_CHECK(f->inode->nlink == 0, "nlink %u after both unlinks", f->inode->nlink);
+    KT_CHECK(file_pread(f, buf, 10, 0) == 1 && buf[0] == 'X', "an unlinked open file is not readable");
+    file_close(f);
+    KT_CHECK(vfs_open("/kt_ramfs/b", O_RDONLY, 0, &f) == -ENOENT, "an unlinked name still opens");
+
+    /* rename: replaces, refuses cycles, EXDEV, type mismatches, non-empty targets. */
+    kt_write("/kt_ramfs/x", O_CREAT | O_WRONLY, "xx");
+    kt_write("/kt_ramfs/y", O_CREAT | O_WRONLY, "yyy");
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/x", 0, "/kt_ramfs/y") == 0, "rename over a file failed");
+    KT_CHECK(kt_read("/kt_ramfs/y", buf, sizeof buf) == 2, "the renamed file has the wrong contents");
+    KT_CHECK(kt_read("/kt_ramfs/x", buf, sizeof buf) == -ENOENT, "the old name survived the rename");
+    KT_CHECK(vfs_mkdir(0, "/kt_ramfs/d1", 0755) == 0 && vfs_mkdir(0, "/kt_ramfs/d1/sub", 0755) == 0, "mkdir d1");
+    KT_CHECK(vfs_mkdir(0, "/kt_ramfs/d2", 0755) == 0, "mkdir d2");
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/d1", 0, "/kt_ramfs/d1/sub/in") == -EINVAL, "a directory moved into itself");
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/d1", 0, "/kt_ramfs/y") == -ENOTDIR, "dir over file is not ENOTDIR");
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/y", 0, "/kt_ramfs/d1") == -EISDIR, "file over dir is not EISDIR");
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/d2", 0, "/kt_ramfs/d1") == -ENOTEMPTY, "dir over non-empty dir");
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/y", 0, "/tmp/y") == -EXDEV, "rename across mounts is not EXDEV");
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/d1", 0, "/kt_ramfs/d2") == 0, "dir over empty dir failed");
+    struct dentry *d;
+    KT_CHECK(resolve_path(0, "/kt_ramfs/d2/sub/..", 0, &d) == 0, "cannot walk the moved directory");
+    KT_CHECK(strcmp(d->name, "d2") == 0, "'..' of the moved directory is '%s'", d->name);
+    KT_CHECK(d->inode->nlink == 3, "the moved directory has nlink %u", d->inode->nlink);
+    dentry_put(d);
+    KT_CHECK(vfs_rename(0, "/kt_ramfs/y", 0, "/kt_ramfs/d2/sub/y2") == 0, "rename into a subdirectory");
+    KT_CHECK(kt_read("/kt_ramfs/d2/sub/y2", buf, sizeof buf) == 2, "the moved file has the wrong contents");
+
+    KT_CHECK(vfs_unlink(0, "/kt_ramfs/d2/sub/y2") == 0, "cleanup unlink y2");
+    KT_CHECK(vfs_rmdir(0, "/kt_ramfs/d2/sub") == 0, "cleanup rmdir sub");
+    KT_CHECK(vfs_rmdir(0, "/kt_ramfs/d2") == 0, "cleanup rmdir d2");
+    KT_CHECK(vfs_unlink(0, "/kt_ramfs/sparse") == 0, "cleanup unlink sparse");
+
+    /* The pages of an unlinked file come back when its last reference goes. */
+    static char page[4096];
+    for (int round = 0; round < 2; round++) { /* the first round warms up kmalloc's caches */
+        uint64_t frames = pmm_free_count();
+        KT_CHECK(vfs_open("/kt_ramfs/big", O_CREAT | O_RDWR, 0600, &f) == 0, "cannot create big");
+        for (int i = 0; i < 10; i++)
+            KT_CHECK(file_write(f, page, sizeof page) == sizeof page, "write %d of big failed", i);
+        KT_CHECK(vfs_unlink(0, "/kt_ramfs/big") == 0, "unlink big failed");
+        KT_CHECK(pmm_free_count() + 10 <= frames, "the pages went before the last close");
+        file_close(f);
+        KT_CHECK(round == 0 || pmm_free_count() == frames, "%ld frames leaked", (long)(frames - pmm_free_count()));
+    }
+    KT_CHECK(vfs_rmdir(0, "/kt_ramfs") == 0, "cleanup rmdir /kt_ramfs");
+    return KT_OK;
+}

@@ -333,3 +333,63 @@ const struct file_operations tty_fops = {
     .ioctl = tty_ioctl,
     .poll = tty_poll,
 };
+
+/* ---- tests ---- */
+#include "test/ktest.h"
+
+static void kt_type(const char *s)
+{
+    while (*s)
+        tty_input(*s++);
+}
+
+KTEST(tty_line_discipline)
+{
+    struct termios_k saved = tty.termios;
+    struct file f = { .flags = O_RDWR | O_NONBLOCK, .f_op = &tty_fops };
+    char buf[32];
+    spin_lock(&tty.lock);
+    tty.r = tty.e = tty.w = 0;
+    tty.termios.c_lflag &= ~(uint32_t)ECHO; /* keep the test quiet on the console */
+    spin_unlock(&tty.lock);
+
+    kt_type("abc");
+    KT_CHECK(tty_read(&f, buf, sizeof buf, 0) == -EAGAIN, "a half-typed line is readable");
+    KT_CHECK(!(tty_poll(&f) & POLLIN), "poll sees a half-typed line");
+    kt_type("x\x7f\x7f" "d\r");
+    long n = tty_read(&f, buf, sizeof buf, 0);
+    KT_CHECK(n == 4 && memcmp(buf, "abd\n", 4) == 0, "erase and ICRNL: got %ld bytes", n);
+    kt_type("junk\x15ok\n");
+    n = tty_read(&f, buf, sizeof buf, 0);
+    KT_CHECK(n == 3 && memcmp(buf, "ok\n", 3) == 0, "^U did not kill the line (%ld bytes)", n);
+    kt_type("one\ntwo\n");
+    KT_CHECK(tty_read(&f, buf, sizeof buf, 0) == 4, "a canonical read returned more than one line");
+    KT_CHECK(tty_read(&f, buf, 2, 0) == 2 && tty_read(&f, buf, sizeof buf, 0) == 2, "a line split over two reads");
+    kt_type("\x04");
+    KT_CHECK(tty_read(&f, buf, sizeof buf, 0) == 0, "^D on an empty line does not read as end of file");
+    kt_type("ab\x04");
+    KT_CHECK(tty_read(&f, buf, sizeof buf, 0) == 2, "^D after text does not push the line");
+    KT_CHECK(tty_read(&f, buf, sizeof buf, 0) == -EAGAIN, "^D after text left an end of file behind");
+    kt_type("zz\x03");
+    KT_CHECK(tty_read(&f, buf, sizeof buf, 0) == -EAGAIN, "^C did not flush the line");
+    kt_type("\x1a");
+    KT_CHECK(tty.w == tty.e, "^Z was stored");
+
+    /* Raw mode: bytes are readable at once, VMIN=0 VTIME=0 polls. */
+    spin_lock(&tty.lock);
+    tty.termios.c_lflag &= ~(uint32_t)(ICANON | ISIG);
+    tty.termios.c_cc[VMIN] = 0;
+    tty.termios.c_cc[VTIME] = 0;
+    spin_unlock(&tty.lock);
+    f.flags = O_RDWR;
+    KT_CHECK(tty_read(&f, buf, sizeof buf, 0) == 0, "raw VMIN=0 read of nothing is not 0");
+    kt_type("q\x03\x04");
+    n = tty_read(&f, buf, sizeof buf, 0);
+    KT_CHECK(n == 3 && buf[0] == 'q' && buf[1] == 3 && buf[2] == 4, "raw bytes: got %ld", n);
+
+    spin_lock(&tty.lock);
+    tty.termios = saved;
+    tty.r = tty.e = tty.w;
+    spin_unlock(&tty.lock);
+    return KT_OK;
+}

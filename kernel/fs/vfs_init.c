@@ -7,6 +7,7 @@
 #include "fs/ramfs.h"
 #include "fs/vfs.h"
 #include "drivers/console.h"
+#include "lib/errno.h"
 #include "lib/panic.h"
 
 static int vfs_ready;
@@ -16,14 +17,14 @@ static void mount_on(const char *path, struct super_block *sb)
 {
     struct dentry *d;
     int err = vfs_mkdir(0, path, 0755);
-    if (err == 0 || err == -17 /* EEXIST */)
+    if (err == 0 || err == -EEXIST)
         err = resolve_path(0, path, LOOKUP_DIRECTORY, &d);
     if (err == 0) {
         err = vfs_mount(sb, d);
         dentry_put(d);
     }
     if (err)
-        kprintf("vfs: cannot mount %s on %s: error %d\n", sb->type, path, err);
+        kprintf("vfs: cannot mount %s on %s: %s\n", sb->type, path, errno_name(err));
 }
 
 void vfs_init(void)
