@@ -49,7 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 __all__ = [
     "test", "checkpoint", "run_tests", "get_config", "quick_boot",
     "TestFailure", "Run", "EXIT_PASS", "EXIT_FAIL", "EXIT_PANIC",
-    "EXIT_TRIPLE_FAULT", "register_test", "reset",
+    "EXIT_TRIPLE_FAULT", "register_test", "reset", "RecordedRun",
 ]
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -957,6 +957,67 @@ class Run:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+class RecordedRun(Run):
+    """A finished boot shared by several tests (TestContext.boot_shared).
+    Each test gets its own copy, with its own ordered-match cursor and count
+    of expectations; nothing waits (QEMU has exited), nothing can be typed."""
+
+    def __init__(self, shared, stderr_text, name):
+        self.cfg = shared.cfg
+        self.cmdline = shared.cmdline
+        self.smp = shared.smp
+        self.mem = shared.mem
+        self.deadline = None
+        self.allow_crash = True     # the test's own line decides, see boot_shared
+        self.name = name
+        self.lines = list(shared.lines)
+        self.partial = ""
+        self.exit_status = shared.exit_status
+        self.timed_out = shared.timed_out
+        self.timeout_report = shared.timeout_report
+        self.cpu_states = shared.cpu_states
+        self.waiting_for = shared.waiting_for
+        self.output_checks = 0
+        self.cursor = 0
+        self.started = shared.started
+        self.cond = threading.Condition()
+        self.proc = None
+        self._stderr = stderr_text
+
+    def send(self, text):
+        raise TestFailure("grader bug: a test on a shared boot cannot type input (use t.boot)")
+
+    def wait(self):
+        return self.exit_status
+
+    def stderr(self):
+        return self._stderr
+
+    def running(self):
+        return False
+
+    def on_timeout(self):
+        pass
+
+    def kill(self):
+        pass
+
+    def finish(self):
+        pass
+
+
+class _SharedBoot:
+    def __init__(self):
+        self.done = threading.Event()
+        self.run = None
+        self.stderr = ""
+        self.error = None
+
+
+_shared = {}
+_shared_lock = threading.Lock()
+
+
 class Monitor:
     """A tiny HMP client over QEMU's monitor unix socket."""
 
@@ -1099,6 +1160,48 @@ class TestContext:
         self.runs.append(r)
         return r
 
+    def boot_shared(self, cmdline, smp=None, mem=None, timeout=None):
+        """One boot for every test that asks for the same (cmdline, smp, mem),
+        e.g. `ktest=a,b,c` graded line by line: the first test to ask runs it
+        to the end (or its timeout), the others wait for it; each gets a
+        RecordedRun. A crash or timeout does not fail a test whose own lines
+        are there (they were printed before); a test whose lines are missing
+        fails with the crash or timeout report. Under --gdb it is t.boot()."""
+        smp, mem = smp or self.smp, mem or self.mem
+        if self.cfg.gdb:
+            return self.boot(cmdline, smp, mem)
+        key = (cmdline, smp, str(mem))
+        with _shared_lock:
+            entry = _shared.get(key)
+            creator = entry is None
+            if creator:
+                entry = _shared[key] = _SharedBoot()
+        if creator:
+            r = None
+            try:
+                limit = (timeout or self.inst.spec.timeout) * self.cfg.timeout_scale
+                r = Run(self.cfg, cmdline, smp, mem, time.time() + limit, allow_crash=True,
+                        name="shared boot")
+                try:
+                    r.wait()
+                except TestTimeout:
+                    pass
+                entry.stderr = r.stderr()
+                entry.run = r
+            except TestFailure as e:
+                entry.error = e
+            finally:
+                if r is not None:
+                    r.finish()
+                entry.done.set()
+        else:
+            entry.done.wait()
+        if entry.error is not None:
+            raise entry.error
+        rr = RecordedRun(entry.run, entry.stderr, self.inst.name)
+        self.runs.append(rr)
+        return rr
+
 
 def _select(instances, filters):
     if not filters:
@@ -1170,6 +1273,8 @@ def failure_report(cfg, inst, failure, run):
     if run is not None:
         rep.append("    qemu -smp %s -m %s -append %s: exit %s"
                    % (run.smp, run.mem, shlex.quote(run.cmdline), describe_exit(run.exit_status)))
+        if isinstance(run, RecordedRun):
+            rep.append("    (one boot shared by several tests; the rerun line below boots this test alone)")
         if run.exit_status == 1 or (run.exit_status not in EXIT_MEANING and run.exit_status is not None
                                     and run.exit_status > 0):
             err = run.stderr().strip().splitlines()[-5:]
@@ -1404,6 +1509,7 @@ def reset():
     global _config
     del _specs[:]
     _checkpoints.clear()
+    _shared.clear()
     _config = None
 
 

@@ -79,6 +79,8 @@ args = sys.argv[1:]
 def opt(name, default=None):
     return args[args.index(name) + 1] if name in args else default
 smp = int(opt("-smp", "1")); mem = opt("-m", "256M"); cmdline = opt("-append", "")
+if os.environ.get("FAKE_LOG"):
+    with open(os.environ["FAKE_LOG"], "a") as f: f.write(cmdline + "\n")
 mon = opt("-monitor", "")
 def serve(path):
     s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(1)
@@ -413,6 +415,33 @@ class WithFakeQemu(Fakes):
 
         status, out = self.grade()
         self.assertEqual(status, 0, out)
+
+    def test_shared_boot(self):
+        log = os.path.join(self.tmp, "boots.log")
+        os.environ["FAKE_LOG"] = log
+        batch = ["pmm", "bad", "kmalloc", "selftest_panic", "ipi"]
+
+        def shared(name):
+            def body(t):
+                r = t.boot_shared("ktest=" + ",".join(batch))
+                r.expect_line(r"^ktest %s: (ok|FAIL)" % name)
+                r.expect_line(r"^ktest %s: ok$" % name)
+            return body
+        for n in batch:
+            gradelib.register_test("base/" + n, shared(n), points=1, smp=1, timeout=20)
+        try:
+            status, out = self.grade()
+        finally:
+            del os.environ["FAKE_LOG"]
+        with open(log) as f:
+            self.assertEqual(f.read().splitlines(), ["ktest=pmm,bad,kmalloc,selftest_panic,ipi"])
+        self.assertRegex(out, r"base/pmm \.+ OK")
+        self.assertRegex(out, r"base/kmalloc \.+ OK")
+        self.assertIn("ktest bad: FAIL frame 0x1000 handed out twice", out)
+        self.assertIn("one boot shared by several tests", out)
+        self.assertIn("ktest_fn_selftest_panic (", out)      # the crash, in selftest_panic's report
+        self.assertIn("expected a line matching /^ktest ipi: (ok|FAIL)/", out)
+        self.assertEqual(out.strip().splitlines()[-1], "Score: 2/5")
 
     def test_missing_qemu(self):
         @gradelib.test("base/any", points=1, smp=1, timeout=20)
