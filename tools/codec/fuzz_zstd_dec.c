@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dws = malloc(dws_size);
     }
     long csize = zstd_frame_content_size(data, size);
-    size_t cap = csize >= 0 && csize <= (4 << 20) ? (size_t)csize + (size & 7) : (256u << 10);
+    size_t cap = csize >= 0 && csize <= (4 << 20) ? (size_t)csize + (size & 7) : (64u << 10);
     uint8_t *one = malloc(cap ? cap : 1);
     long r1 = zstd_decompress(one, cap, data, size, ws, ws_size);
 
