@@ -21,6 +21,7 @@ else
   OVERLAY_LABS :=
 endif
 BUILD := build/$(MODE)
+INITRD := build/user/initrd.cpio   # the boot archive (user/user.mk): /bin, /etc
 
 # overlay(path): the file that stands for <path> in this mode.
 overlay = $(or $(lastword $(foreach l,$(OVERLAY_LABS),$(wildcard solutions/$(l)/$(1)))),$(1))
@@ -54,7 +55,7 @@ $(foreach s,$(KSRC),$(eval $(call KOBJ_RULE,$(s))))
 
 .PHONY: all kernel iso qemu qemu-gdb run grade check bench fuzz stress tools docs doctor clean deps print-sources print-build
 
-all: kernel tools
+all: kernel tools user initrd
 kernel: $(BUILD)/kernel.elf
 
 # Two links: the first finds every function's address, the second embeds
@@ -87,10 +88,11 @@ deps:
 	  test -d /usr/lib/grub/i386-pc \
 	  || tools/install-deps.sh
 
-$(BUILD)/keel.iso: $(BUILD)/kernel.elf | deps
+$(BUILD)/keel.iso: $(BUILD)/kernel.elf $(INITRD) | deps
 	@mkdir -p $(BUILD)/iso/boot/grub
 	@cp $< $(BUILD)/iso/boot/kernel.elf
-	@printf 'serial --unit=0 --speed=115200\nterminal_input serial console\nterminal_output serial console\nset timeout=0\nmenuentry "Keel ($(MODE))" {\n  multiboot2 /boot/kernel.elf $(CMDLINE)\n  boot\n}\n' > $(BUILD)/iso/boot/grub/grub.cfg
+	@cp $(INITRD) $(BUILD)/iso/boot/initrd.cpio
+	@printf 'serial --unit=0 --speed=115200\nterminal_input serial console\nterminal_output serial console\nset timeout=0\nmenuentry "Keel ($(MODE))" {\n  multiboot2 /boot/kernel.elf $(CMDLINE)\n  module2 /boot/initrd.cpio initrd\n  boot\n}\n' > $(BUILD)/iso/boot/grub/grub.cfg
 	@grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 	@echo "  ISO     $@"
 iso: $(BUILD)/keel.iso
@@ -106,8 +108,8 @@ qemu-gdb: $(BUILD)/keel.iso
 	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -cdrom $< -S -gdb tcp::$(GDBPORT); $(qemu_status)
 
 # The fast path used by tests: the same ELF through QEMU's multiboot1 loader.
-run: $(BUILD)/kernel.elf | deps
-	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -kernel $< -append "$(CMDLINE)"; $(qemu_status)
+run: $(BUILD)/kernel.elf $(INITRD) | deps
+	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -kernel $< -initrd $(INITRD) -append "$(CMDLINE)"; $(qemu_status)
 
 # ---- grading and tests ----------------------------------------------------------
 GRADE_LAB := $(or $(LAB),base)
@@ -121,6 +123,7 @@ check:
 	@tools/check.sh
 
 include tools/codec/codec.mk
+include user/user.mk
 
 tools: $(if $(wildcard tools/kcodec.c),build/tools/kcodec)
 

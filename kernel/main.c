@@ -18,6 +18,11 @@
 #include "mm/kernel_vm.h"
 #include "mm/pmm.h"
 #include "lib/cmdline.h"
+#include "mm/page_table.h"
+#include "mm/tlb.h"
+#include "proc/init.h"
+#include "sched/sched.h"
+#include "sys/syscall.h"
 #include "lib/string.h"
 #include "test/ktest.h"
 
@@ -30,9 +35,9 @@
 
 static void timer_interrupt(struct trapframe *tf)
 {
-    (void)tf;
     this_cpu()->ticks++;
-    lapic_eoi();
+    lapic_eoi(); /* before sched_tick: it may switch to another task */
+    sched_tick(tf);
 }
 
 static void com1_interrupt(struct trapframe *tf)
@@ -109,9 +114,16 @@ void kmain(uint32_t magic, uint32_t info)
     } else {
         kprintf("smp: 1 CPUs online\n");
     }
+    syscall_init();
+    tlb_init();
+    init_kernel_template();
     sti();
 
     if (cmdline.ktest)
         ktest_run(cmdline.ktest);
+    if (cmdline.init || bootinfo.nmodules > 0) {
+        if (start_init() == 0)
+            scheduler();
+    }
     echo_console();
 }

@@ -37,4 +37,14 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define ENOTSUP 95
+#define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+
+/* Kernel-internal: a blocking call interrupted by a signal. Never reaches
+ * user space: signal delivery restarts the call (SA_RESTART, or no handler)
+ * or turns it into -EINTR. */
+#define ERESTARTSYS 512
+
+/* "ENOENT" for -ENOENT or ENOENT. */
+const char *errno_name(long err);

@@ -92,9 +92,28 @@ void *ioremap(paddr_t pa, size_t size)
     return (void *)(va + (pa - start));
 }
 
+/* Freed stacks stay mapped and are handed out again first. The link to the
+ * next free stack is kept in the stack's lowest word. */
+static vaddr_t free_stacks;
+
+void kstack_free(vaddr_t top)
+{
+    vaddr_t *link = (vaddr_t *)(top - KSTACK_SIZE);
+    spin_lock(&kvm_lock);
+    *link = free_stacks;
+    free_stacks = top;
+    spin_unlock(&kvm_lock);
+}
+
 vaddr_t kstack_alloc(void)
 {
     spin_lock(&kvm_lock);
+    if (free_stacks) {
+        vaddr_t top = free_stacks;
+        free_stacks = *(vaddr_t *)(top - KSTACK_SIZE);
+        spin_unlock(&kvm_lock);
+        return top;
+    }
     vaddr_t base = next_kstack + PAGE_SIZE; /* the page below stays unmapped: a guard */
     next_kstack += KSTACK_SIZE + PAGE_SIZE;
     for (size_t off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {

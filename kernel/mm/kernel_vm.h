@@ -17,5 +17,7 @@ void kvm_load(void);
 void *ioremap(paddr_t pa, size_t size);
 /* A 16 KiB kernel stack below an unmapped guard page; returns its top (0 if out of memory). */
 vaddr_t kstack_alloc(void);
+/* Give a stack back for reuse (it stays mapped). */
+void kstack_free(vaddr_t top);
 
 #define KSTACK_SIZE (16 * 1024ul)

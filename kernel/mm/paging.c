@@ -56,7 +56,7 @@ int paging_map(paddr_t pml4, vaddr_t va, paddr_t pa, uint64_t flags)
 paddr_t paging_unmap(paddr_t pml4, vaddr_t va)
 {
     pte_t *e = paging_walk(pml4, va, 0);
-    if (!e || !(*e & PTE_PRESENT))
+    if (!e || !(*e & (PTE_PRESENT | PTE_PROTNONE)))
         return 0;
     paddr_t pa = *e & PTE_ADDR_MASK;
     *e = 0;

@@ -19,6 +19,7 @@ typedef uint64_t pte_t;
 #define PTE_HUGE     (1ul << 7)  /* 2 MiB (PD) or 1 GiB (PDPT) page */
 #define PTE_GLOBAL   (1ul << 8)
 #define PTE_COW      (1ul << 9)  /* available to software: copy-on-write (lab 9b) */
+#define PTE_PROTNONE (1ul << 10) /* available: a frame kept while mprotect(PROT_NONE) hides it */
 #define PTE_NX       (1ul << 63)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ul
 #define PTE_FLAGS_MASK (~PTE_ADDR_MASK)
@@ -38,7 +39,7 @@ static inline pte_t *pt_entries(paddr_t table) { return (pte_t *)phys_to_virt(ta
 pte_t *paging_walk(paddr_t pml4, vaddr_t va, int create);
 /* Map one 4 KiB page: 0, -ENOMEM, or -EEXIST if va is already mapped. */
 int paging_map(paddr_t pml4, vaddr_t va, paddr_t pa, uint64_t flags);
-/* Remove va's mapping; returns the frame it mapped, or 0 if none. */
+/* Remove va's mapping (present or PROT_NONE); returns its frame, or 0 if none. */
 paddr_t paging_unmap(paddr_t pml4, vaddr_t va);
 /* Replace va's flags (keeping its frame): 0, or -ENOENT if not mapped. */
 int paging_protect(paddr_t pml4, vaddr_t va, uint64_t flags);

@@ -7,6 +7,10 @@
 #pragma once
 #include <stdint.h>
 
+struct task;
+struct context;
+struct mm;
+
 #define MAX_CPUS 16
 
 struct cpu {
@@ -21,6 +25,10 @@ struct cpu {
     volatile uint64_t ticks;          /* LAPIC timer interrupts taken */
     volatile uint64_t ipi_test_count; /* IPI_TEST vectors taken (ktest ipi) */
     uint64_t stack_top;               /* this CPU's boot/idle stack */
+    struct task *current;             /* the task running here, NULL in the scheduler */
+    struct context *sched_ctx;        /* the scheduler loop, switched to by sched() */
+    struct mm *loaded_mm;             /* whose page table CR3 holds (NULL: the kernel's) */
+    volatile int idle;                /* halted in the scheduler, waiting for work */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -12,6 +12,8 @@
 #include "arch/x86_64/time.h"
 #include "arch/x86_64/trap.h"
 #include "mm/kernel_vm.h"
+#include "sched/sched.h"
+#include "sys/syscall.h"
 #include "sched/spinlock.h"
 #include "drivers/console.h"
 #include "lib/errno.h"
@@ -46,8 +48,9 @@ void cpu_enable_features(void)
         }
         cr4_features |= CR4_PGE;
     }
-    write_cr4(read_cr4() | cr4_features);
-    write_cr0(read_cr0() | CR0_WP);
+    /* FXSAVE/SSE for user programs (OSFXSR, OSXMMEXCPT); the kernel itself never uses them. */
+    write_cr4(read_cr4() | cr4_features | (1ul << 9) | (1ul << 10));
+    write_cr0((read_cr0() | CR0_WP | (1ul << 1)) & ~((1ul << 2) | (1ul << 3))); /* MP on, EM and TS off */
 }
 
 void cpu_idle(void)
@@ -69,8 +72,9 @@ void ap_main(struct cpu *c)
     idt_load();
     cpu_enable_features();
     lapic_init_cpu();
+    syscall_init();
     __atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
-    cpu_idle();
+    scheduler();
 }
 
 static int start_ap(struct cpu *c)

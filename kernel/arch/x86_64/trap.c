@@ -1,8 +1,9 @@
 /*
- * trap(): dispatch an interrupt to its registered handler, or report a CPU
- * exception. Exceptions in user mode belong to the signal code (user-space
- * issue); in the kernel they are bugs: print everything a student needs to
- * find it (registers, CR2, a symbolized backtrace) and stop.
+ * trap(): dispatch an interrupt to its registered handler, or handle a CPU
+ * exception. User-mode page faults are demand paging or SIGSEGV, other
+ * user exceptions become signals; in the kernel they are bugs: print
+ * everything a student needs to find it (registers, CR2, a symbolized
+ * backtrace) and stop.
  */
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
@@ -10,6 +11,12 @@
 #include "arch/x86_64/percpu.h"
 #include "drivers/console.h"
 #include "lib/panic.h"
+#include "lib/uaccess.h"
+#include "mm/vm.h"
+#include "proc/process.h"
+#include "sched/sched.h"
+#include "signal/signal.h"
+#include "sys/syscall.h"
 
 static irq_handler_t handlers[256];
 
@@ -56,19 +63,68 @@ static __attribute__((noreturn)) void kernel_exception(struct trapframe *tf)
     panic_finish(tf->rip, tf->rbp, tf->rsp);
 }
 
+/* A page fault: demand paging for user addresses, then the exception table. */
+static int handle_page_fault(struct trapframe *tf)
+{
+    uint64_t addr = read_cr2();
+    int user = (tf->cs & 3) != 0;
+    struct process *p = current_proc();
+    if (addr <= USER_LIMIT && p && p->mm && (user || ex_table_fixup(tf->rip))) {
+        if (tf->rflags & RFLAGS_IF)
+            sti(); /* paging in may wait for the address space's lock */
+        int handled = vm_handle_fault(p->mm, addr, (tf->error & 2) != 0, (tf->error & 16) != 0) == 0;
+        cli();
+        if (handled)
+            return 1;
+    }
+    if (user) {
+        signal_fault(SIGSEGV, (tf->error & 1) ? 2 /* SEGV_ACCERR */ : 1 /* SEGV_MAPERR */, addr);
+        return 1;
+    }
+    uint64_t fixup = ex_table_fixup(tf->rip);
+    if (fixup) { /* a bad user pointer inside copy_from_user and friends: -EFAULT */
+        tf->rip = fixup;
+        return 1;
+    }
+    return 0;
+}
+
+/* A CPU exception in user mode becomes a signal, as on Linux. */
+static void user_exception(struct trapframe *tf)
+{
+    switch (tf->vector) {
+    case 0:  signal_fault(SIGFPE, 1 /* FPE_INTDIV */, tf->rip); break;
+    case 1:
+    case 3:  signal_fault(SIGTRAP, 0x80, tf->rip); break;
+    case 6:  signal_fault(SIGILL, 2 /* ILL_ILLOPN */, tf->rip); break;
+    case 16:
+    case 19: signal_fault(SIGFPE, 0, tf->rip); break;
+    case 17: signal_fault(SIGBUS, 1 /* BUS_ADRALN */, tf->rip); break;
+    default: signal_fault(SIGSEGV, 0x80 /* SI_KERNEL */, 0); break;
+    }
+}
+
 void trap(struct trapframe *tf)
 {
+    int user = (tf->cs & 3) != 0;
     if (tf->vector < 32) {
         if (tf->vector == 2 && handlers[2]) { /* NMI */
             handlers[2](tf);
             return;
         }
-        kernel_exception(tf); /* user-mode faults: signals, in the user-space issue */
-    }
-    if (handlers[tf->vector]) {
+        if (tf->vector == T_PAGE_FAULT && handle_page_fault(tf)) {
+            /* handled: demand paging, a signal, or an exception-table fixup */
+        } else if (user) {
+            user_exception(tf);
+        } else {
+            kernel_exception(tf);
+        }
+    } else if (handlers[tf->vector]) {
         handlers[tf->vector](tf);
     } else if (tf->vector != T_SPURIOUS) {
         kprintf("trap: unexpected interrupt vector %lu on CPU %d; ignored\n", tf->vector, cpu_id());
         lapic_eoi();
     }
+    if (user)
+        return_to_user(tf);
 }

@@ -1,0 +1,148 @@
+/*
+ * futex WAIT and WAKE. A waiter is a record on the waiter list keyed by
+ * (address space, user address); WAKE marks records woken. Until lab 9c's
+ * wait queues a waiter polls its record once per tick (yield_poll).
+ * Lock: futex_lock protects the waiter list and every record's woken flag.
+ */
+#include "proc/futex.h"
+#include "proc/process.h"
+#include "sched/sched.h"
+#include "sys/sys_proc.h"
+#include "signal/signal.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/time.h"
+#include "lib/errno.h"
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+struct waiter {
+    struct mm *mm;
+    uaddr_t uaddr;
+    volatile int woken;
+    struct waiter *next;
+};
+
+static struct spinlock futex_lock = SPINLOCK_INIT("futex");
+static struct waiter *waiters;
+
+int futex_wake(struct mm *mm, uaddr_t uaddr, int n)
+{
+    int woken = 0;
+    spin_lock(&futex_lock);
+    for (struct waiter *w = waiters; w && woken < n; w = w->next) {
+        if (w->mm == mm && w->uaddr == uaddr && !w->woken) {
+            w->woken = 1;
+            woken++;
+        }
+    }
+    spin_unlock(&futex_lock);
+    return woken;
+}
+
+static void remove_waiter(struct waiter *me)
+{
+    for (struct waiter **pp = &waiters; *pp; pp = &(*pp)->next) {
+        if (*pp == me) {
+            *pp = me->next;
+            return;
+        }
+    }
+}
+
+/* Sleep while *uaddr == val, until woken, a signal, or the deadline (in ticks; 0 = none). */
+static long futex_wait(uaddr_t uaddr, uint32_t val, uint64_t deadline)
+{
+    struct mm *mm = current_proc()->mm;
+    struct waiter me = { mm, uaddr, 0, NULL };
+    uint32_t cur;
+    /* Queue first, then read the word: a WAKE after our read cannot be missed. */
+    spin_lock(&futex_lock);
+    me.next = waiters;
+    waiters = &me;
+    spin_unlock(&futex_lock);
+    long ret = 0;
+    if (copy_from_user(&cur, uaddr, sizeof cur) < 0)
+        ret = -EFAULT;
+    else if (cur != val)
+        ret = -EAGAIN;
+    while (ret == 0 && !me.woken) {
+        if (deadline && ticks >= deadline)
+            ret = -ETIMEDOUT;
+        else if (signal_pending())
+            ret = -EINTR;
+        else
+            yield_poll("futex");
+    }
+    spin_lock(&futex_lock);
+    remove_waiter(&me);
+    if (me.woken)
+        ret = 0;
+    spin_unlock(&futex_lock);
+    return ret;
+}
+
+/* A relative timeout (struct timespec) as an absolute tick, rounded up; 1 ns -> next tick. */
+static long timeout_to_deadline(uaddr_t ts, int absolute, uint64_t *deadline)
+{
+    int64_t t[2];
+    if (copy_from_user(t, ts, sizeof t) < 0)
+        return -EFAULT;
+    if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000)
+        return -EINVAL;
+    uint64_t ns = (uint64_t)t[0] * 1000000000 + (uint64_t)t[1];
+    if (absolute) { /* FUTEX_WAIT_BITSET: an absolute CLOCK_MONOTONIC time */
+        uint64_t now = time_ns();
+        ns = ns > now ? ns - now : 0;
+    }
+    uint64_t tick_ns = 1000000000 / TIMER_HZ;
+    *deadline = ticks + (ns + tick_ns - 1) / tick_ns + 1;
+    return 0;
+}
+
+long sys_futex(uaddr_t uaddr, int op, uint32_t val, uaddr_t timeout, uaddr_t uaddr2, uint32_t val3)
+{
+    (void)uaddr2;
+    int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    if (uaddr & 3)
+        return -EINVAL;
+    struct mm *mm = current_proc()->mm;
+    switch (cmd) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+        if (cmd == FUTEX_WAIT_BITSET && val3 == 0)
+            return -EINVAL;
+        uint64_t deadline = 0;
+        if (timeout) {
+            long err = timeout_to_deadline(timeout, cmd == FUTEX_WAIT_BITSET, &deadline);
+            if (err)
+                return err;
+        }
+        return futex_wait(uaddr, val, deadline);
+    }
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+        if (cmd == FUTEX_WAKE_BITSET && val3 == 0)
+            return -EINVAL;
+        return futex_wake(mm, uaddr, (int)val);
+    default:
+        return -ENOSYS;
+    }
+}
+
+long sys_set_tid_address(uaddr_t tidptr)
+{
+    struct task *t = current_task();
+    t->clear_child_tid = tidptr;
+    return t->tid;
+}
+
+long sys_set_robust_list(uaddr_t head, size_t len)
+{
+    (void)head;
+    return len == 24 ? 0 : -EINVAL; /* accepted; robust futexes are not cleaned up at exit */
+}

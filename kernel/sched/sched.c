@@ -1,0 +1,264 @@
+/*
+ * The scheduler. One FIFO run queue for all CPUs; each CPU runs scheduler()
+ * on its own stack, picks the first runnable task and switches to it; the
+ * task comes back through sched() when it yields, sleeps or dies.
+ *
+ * Lock: rq_lock protects the run queue, the all-tasks list and every
+ * task's state. A task switches to the scheduler holding rq_lock and the
+ * scheduler releases it (xv6's hand-over), so no CPU can pick a task whose
+ * registers are still being saved.
+ */
+#include "sched/sched.h"
+#include "sched/switch_mm.h"
+#include "sched/spinlock.h"
+#include "proc/process.h"
+#include "mm/kernel_vm.h"
+#include "mm/kmalloc.h"
+#include "mm/vm.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/trap.h"
+#include "lib/errno.h"
+#include "lib/panic.h"
+#include "signal/signal.h"
+
+void swtch(struct context **save, struct context *load);
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+void task_free(struct task *t); /* proc/process.c */
+
+volatile uint64_t ticks;
+struct spinlock rq_lock = SPINLOCK_INIT("runqueue");
+static struct task *rq_head, *rq_tail;
+struct task *all_tasks; /* every task not yet freed, linked by all_next */
+
+struct task *current_task(void)
+{
+    push_off();
+    struct task *t = this_cpu()->current;
+    pop_off();
+    return t;
+}
+
+struct process *current_proc(void)
+{
+    struct task *t = current_task();
+    return t ? t->proc : NULL;
+}
+
+/* Wake one halted CPU, if any, to run newly runnable work. */
+static void kick_idle_cpu(void)
+{
+    for (int i = 0; i < ncpu; i++) {
+        if (cpus[i].idle && i != cpu_id()) {
+            lapic_send_ipi(cpus[i].apic_id, T_RESCHEDULE);
+            return;
+        }
+    }
+}
+
+/* Append t to the run queue (rq_lock held). */
+static void rq_push(struct task *t)
+{
+    t->state = TASK_RUNNABLE;
+    t->rq_next = NULL;
+    if (rq_tail)
+        rq_tail->rq_next = t;
+    else
+        rq_head = t;
+    rq_tail = t;
+    kick_idle_cpu();
+}
+
+static struct task *rq_pop(void)
+{
+    struct task *t = rq_head;
+    if (t) {
+        rq_head = t->rq_next;
+        if (!rq_head)
+            rq_tail = NULL;
+    }
+    return t;
+}
+
+void sched_add(struct task *t)
+{
+    spin_lock(&rq_lock);
+    t->all_next = all_tasks;
+    all_tasks = t;
+    rq_push(t);
+    spin_unlock(&rq_lock);
+}
+
+/* Unlink a dead task from all_tasks (rq_lock held). */
+static void forget_task(struct task *t)
+{
+    for (struct task **pp = &all_tasks; *pp; pp = &(*pp)->all_next) {
+        if (*pp == t) {
+            *pp = t->all_next;
+            return;
+        }
+    }
+}
+
+/* Everything a CPU needs to run t: stacks for traps and syscalls, TLS, CR3, FPU. */
+static void load_task(struct cpu *c, struct task *t)
+{
+    struct mm *mm = t->proc ? t->proc->mm : NULL;
+    switch_address_space(c->loaded_mm, mm);
+    c->loaded_mm = mm;
+    tss_set_kernel_stack(c, t->kstack_top);
+    c->syscall_rsp = t->kstack_top;
+    wrmsr(MSR_FS_BASE, t->fs_base);
+    if (t->fpu)
+        fpu_restore(t->fpu);
+}
+
+void scheduler(void)
+{
+    struct cpu *c = this_cpu();
+    c->current = NULL;
+    for (;;) {
+        cli();
+        spin_lock(&rq_lock);
+        struct task *t = rq_pop();
+        if (!t) {
+            c->idle = 1;
+            spin_unlock(&rq_lock);
+            sti_hlt(); /* a timer tick or a reschedule IPI wakes us */
+            c->idle = 0;
+            continue;
+        }
+        t->state = TASK_RUNNING;
+        t->cpu = c->id;
+        c->current = t;
+        load_task(c, t);
+        swtch(&c->sched_ctx, t->ctx);
+        /* t gave the CPU back, with rq_lock held. */
+        c->current = NULL;
+        if (t->fpu && t->state != TASK_DEAD)
+            fpu_save(t->fpu);
+        if (t->state == TASK_DEAD) {
+            forget_task(t);
+            spin_unlock(&rq_lock);
+            task_free(t);
+            continue;
+        }
+        spin_unlock(&rq_lock);
+    }
+}
+
+/* Switch to this CPU's scheduler; rq_lock held and our state already set. */
+static void sched(void)
+{
+    struct cpu *c = this_cpu();
+    if (!spin_holding(&rq_lock) || c->ncli != 1)
+        panic("sched: must hold only rq_lock (ncli %d)", c->ncli);
+    struct task *t = c->current;
+    if (t->state == TASK_RUNNING)
+        panic("sched: task %d still running", t->tid);
+    int intena = c->intena;
+    swtch(&t->ctx, c->sched_ctx);
+    this_cpu()->intena = intena; /* we may be on another CPU now */
+}
+
+void yield(void)
+{
+    spin_lock(&rq_lock);
+    rq_push(current_task());
+    sched();
+    spin_unlock(&rq_lock);
+}
+
+void yield_poll(const char *reason)
+{
+    struct task *t = current_task();
+    spin_lock(&rq_lock);
+    t->state = TASK_SLEEPING;
+    t->block_reason = reason;
+    t->wake_tick = ticks + 1;
+    sched();
+    t->block_reason = NULL;
+    spin_unlock(&rq_lock);
+}
+
+int sleep_ticks(uint64_t n)
+{
+    struct task *t = current_task();
+    uint64_t until = ticks + n;
+    while (ticks < until) {
+        if (signal_pending())
+            return -EINTR;
+        spin_lock(&rq_lock);
+        t->state = TASK_SLEEPING;
+        t->block_reason = "sleep";
+        t->wake_tick = until;
+        sched();
+        t->block_reason = NULL;
+        spin_unlock(&rq_lock);
+    }
+    return 0;
+}
+
+void sched_exit_current(void)
+{
+    spin_lock(&rq_lock);
+    current_task()->state = TASK_DEAD;
+    sched();
+    panic("sched_exit_current: a dead task ran again");
+}
+
+/* Make sleepers whose time has come runnable (bootstrap CPU, rq_lock held). */
+static void wake_sleepers(void)
+{
+    for (struct task *t = all_tasks; t; t = t->all_next)
+        if (t->state == TASK_SLEEPING && t->wake_tick <= ticks)
+            rq_push(t);
+}
+
+void sched_tick(struct trapframe *tf)
+{
+    struct cpu *c = this_cpu();
+    if (c->id == 0) {
+        ticks++;
+        spin_lock(&rq_lock);
+        wake_sleepers();
+        spin_unlock(&rq_lock);
+    }
+    struct task *t = c->current;
+    if (!t)
+        return;
+    int user = (tf->cs & 3) != 0;
+    if (user)
+        t->utime++;
+    else
+        t->stime++;
+    /* Preempt only user code: kernel code runs until it yields or returns. */
+    if (user && rq_head)
+        yield();
+}
+
+/* Start of every new kernel-thread task: drop the scheduler's lock, run. */
+static void kthread_start(void)
+{
+    spin_unlock(&rq_lock);
+    struct task *t = current_task();
+    void (*fn)(void *) = (void (*)(void *))t->ctx_fn;
+    fn(t->ctx_arg);
+    sched_exit_current();
+}
+
+struct task *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+    struct task *t = task_alloc(kernel_process());
+    if (!t)
+        return NULL;
+    t->ctx_fn = (uint64_t)fn;
+    t->ctx_arg = arg;
+    task_set_entry(t, kthread_start);
+    (void)name;
+    sched_add(t);
+    return t;
+}

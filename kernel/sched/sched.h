@@ -1,0 +1,35 @@
+/*
+ * The scheduler: one run queue shared by all CPUs (a task runs wherever a
+ * CPU is free, which spreads load by itself), round-robin with a 10 ms
+ * slice from the LAPIC timer, and an idle loop that halts each CPU.
+ * Until lab 9c brings wait queues, "blocking" means yield_poll(): sleep
+ * until the next timer tick, then look again.
+ */
+#pragma once
+#include <stdint.h>
+#include "sched/task.h"
+
+extern volatile uint64_t ticks; /* timer ticks since boot (TIMER_HZ per second) */
+
+/* The task running on this CPU (NULL in the idle loop before any task). */
+struct task *current_task(void);
+struct process *current_proc(void);
+
+void sched_init(void);
+/* Become this CPU's scheduler loop; never returns. */
+__attribute__((noreturn)) void scheduler(void);
+/* Make a new task runnable. */
+void sched_add(struct task *t);
+/* Give up the CPU; we stay runnable. */
+void yield(void);
+/* The polling fallback for blocking: sleep until the next tick. */
+void yield_poll(const char *reason);
+/* Sleep for at least n ticks (returns early with -EINTR on a signal). */
+int sleep_ticks(uint64_t n);
+/* Called by a dying task: switch away for good (the reaper frees the stack). */
+__attribute__((noreturn)) void sched_exit_current(void);
+/* From the timer interrupt: account time, wake sleepers, preempt user code. */
+void sched_tick(struct trapframe *tf);
+
+/* Create a kernel thread running fn(arg) (lab 9c grows this: spawn_kernel_thread). */
+struct task *kthread_create(const char *name, void (*fn)(void *), void *arg);
