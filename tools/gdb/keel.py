@@ -292,6 +292,8 @@ GDB shows QEMU's CPUs as threads (thread 1 = CPU0); `thread N` switches."""
                     chain = []
                     f = frame
                     while f is not None and len(chain) < 3:
+                        if chain and not f.name():   # past the last real frame
+                            break
                         sal = f.find_sal()
                         loc = ("%s:%d" % (sal.symtab.filename.rsplit("/", 1)[-1], sal.line)) if sal.symtab else "?"
                         chain.append("%s (%s)" % (f.name() or "0x%x" % (int(f.pc()) & 0xFFFFFFFFFFFFFFFF), loc))
