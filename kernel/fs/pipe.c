@@ -3,13 +3,17 @@
  * every write end is closed); writers of at most PIPE_BUF bytes wait until
  * the whole write fits, so it is never interleaved with another; a write
  * with no reader left is EPIPE plus SIGPIPE. Until lab 9c, waiting is
- * polling: check, give up the CPU until the next tick, check again.
+ * polling: check, give up the CPU until the next tick, check again. A
+ * signal interrupts a wait with -ERESTARTSYS (EINTR, or a restart under
+ * SA_RESTART).
  * Lock: pipe->lock protects the ring and the reader and writer counts.
  */
 #include "fs/pipe.h"
+#include "fs/tty.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/uaccess.h"
 #include "mm/kmalloc.h"
 #include "sched/sched.h"
 #include "signal/signal.h"
@@ -46,7 +50,7 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off)
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
         if (signal_pending())
-            return -EINTR;
+            return -ERESTARTSYS; /* -EINTR, or a restart under SA_RESTART */
         yield_poll("pipe read");
     }
 }
@@ -78,7 +82,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off)
         if (f->flags & O_NONBLOCK)
             return done ? (long)done : -EAGAIN;
         if (signal_pending())
-            return done ? (long)done : -EINTR;
+            return done ? (long)done : -ERESTARTSYS;
         yield_poll("pipe write");
     }
     return (long)done;
@@ -102,6 +106,18 @@ static int pipe_poll_write(struct file *f)
     return m;
 }
 
+/* FIONREAD: how many bytes wait in the pipe. */
+static long pipe_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
+{
+    struct pipe *p = f->priv;
+    if (cmd != FIONREAD)
+        return -ENOTTY;
+    spin_lock(&p->lock);
+    int n = (int)(p->w - p->r);
+    spin_unlock(&p->lock);
+    return copy_to_user(arg, &n, sizeof n);
+}
+
 /* One end closed for good; the pipe goes with its last end. */
 static void pipe_release(struct file *f)
 {
@@ -120,10 +136,10 @@ static void pipe_release(struct file *f)
 }
 
 static const struct file_operations pipe_read_fops = {
-    .read = pipe_read, .poll = pipe_poll_read, .release = pipe_release,
+    .read = pipe_read, .poll = pipe_poll_read, .ioctl = pipe_ioctl, .release = pipe_release,
 };
 static const struct file_operations pipe_write_fops = {
-    .write = pipe_write, .poll = pipe_poll_write, .release = pipe_release,
+    .write = pipe_write, .poll = pipe_poll_write, .ioctl = pipe_ioctl, .release = pipe_release,
 };
 
 int pipe_create(struct file **rd, struct file **wr, int flags)

@@ -4,6 +4,7 @@
  * weak: the real definition, wherever it lives, replaces it at link time.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/time.h"
 #include "proc/process.h"
 #include "sched/sched.h"
 #include "signal/signal.h"
@@ -40,4 +41,10 @@ __attribute__((weak)) void yield_poll(const char *reason)
 {
     (void)reason;
     sti_hlt();
+}
+
+/* Time stamps count from boot until the clock code exports the wall clock. */
+__attribute__((weak)) uint64_t clock_realtime_ns(void)
+{
+    return time_ns();
 }

@@ -203,7 +203,7 @@ static long tty_read(struct file *f, void *buf, size_t n, uint64_t off)
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
         if (signal_pending())
-            return -EINTR;
+            return -ERESTARTSYS; /* -EINTR, or a restart under SA_RESTART */
         yield_poll("tty read");
     }
 }

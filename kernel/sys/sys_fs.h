@@ -36,6 +36,7 @@ long sys_ftruncate(int fd, long length);
 long sys_truncate(uaddr_t path, long length);
 long sys_fsync(int fd);
 long sys_sync(void);
+long sys_sendfile(int out_fd, int in_fd, uaddr_t offset, size_t count);
 /* sys_open.c */
 long sys_open(uaddr_t path, int flags, int mode);
 long sys_openat(int dirfd, uaddr_t path, int flags, int mode);
@@ -83,6 +84,7 @@ long sys_chown(uaddr_t path, int uid, int gid);
 long sys_fchown(int fd, int uid, int gid);
 long sys_lchown(uaddr_t path, int uid, int gid);
 long sys_fchownat(int dirfd, uaddr_t path, int uid, int gid, int flags);
+long sys_utimensat(int dirfd, uaddr_t path, uaddr_t times, int flags);
 /* sys_poll.c */
 long sys_poll(uaddr_t fds, unsigned nfds, int timeout_ms);
 long sys_ppoll(uaddr_t fds, unsigned nfds, uaddr_t tsp, uaddr_t sigmask, size_t sigsetsize);

@@ -262,3 +262,62 @@ long sys_sync(void)
 {
     return 0;
 }
+
+/* sendfile: copy between two files through a kernel buffer, from *offset or in_fd's offset. */
+long sys_sendfile(int out_fd, int in_fd, uaddr_t uoffset, size_t count)
+{
+    struct file *in = fget(in_fd), *out = fget(out_fd);
+    long ret = 0;
+    char *kbuf = 0;
+    int64_t off = -1;
+    if (!in || !out || !file_readable(in) || !file_writable(out)) {
+        ret = -EBADF;
+        goto done;
+    }
+    if (uoffset) {
+        if (copy_from_user(&off, uoffset, sizeof off)) {
+            ret = -EFAULT;
+            goto done;
+        }
+        if (off < 0 || in->stream) {
+            ret = in->stream ? -ESPIPE : -EINVAL;
+            goto done;
+        }
+    }
+    if (count > MAX_RW_COUNT)
+        count = MAX_RW_COUNT;
+    if (!(kbuf = kmalloc(RW_CHUNK))) {
+        ret = -ENOMEM;
+        goto done;
+    }
+    size_t total = 0;
+    while (total < count) {
+        size_t want = count - total < RW_CHUNK ? count - total : RW_CHUNK;
+        long r = off >= 0 ? file_pread(in, kbuf, want, (uint64_t)off) : file_read(in, kbuf, want);
+        if (r <= 0) {
+            ret = r;
+            break;
+        }
+        long w = file_write(out, kbuf, (size_t)r);
+        if (w < 0) {
+            ret = w;
+            break;
+        }
+        total += (size_t)w;
+        if (off >= 0)
+            off += w;
+        if (w < r || (size_t)r < want)
+            break;
+    }
+    if (total)
+        ret = (long)total;
+    if (uoffset && ret >= 0 && copy_to_user(uoffset, &off, sizeof off))
+        ret = -EFAULT;
+done:
+    kfree(kbuf);
+    if (in)
+        file_close(in);
+    if (out)
+        file_close(out);
+    return ret;
+}
