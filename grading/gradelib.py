@@ -1386,15 +1386,19 @@ def run_tests(argv=None, out=None):
     if not insts:
         out.write("no test matches %s\nScore: 0/0\n" % " ".join(cfg.filters))
         return _finish(argv, 1)
+    problem = None
     if not os.path.exists(cfg.kernel):
         mode = {"sol": " SOL=1", "student": ""}.get(cfg.mode, " LAB=" + cfg.mode[4:]
                                                     if cfg.mode.startswith("lab-") else "")
-        out.write("no kernel at %s: build it first (make%s)\nScore: 0/%d\n"
-                  % (cfg.kernel, mode, sum(i.points for i in insts)))
-        return _finish(argv, 1)
-    if not shutil.which(cfg.qemu):
-        out.write("%s is not installed: run tools/install-deps.sh (Debian: qemu-system-x86)\nScore: 0/%d\n"
-                  % (cfg.qemu, sum(i.points for i in insts)))
+        problem = "no kernel at %s: build it first (make%s)" % (cfg.kernel, mode)
+    elif not shutil.which(cfg.qemu):
+        problem = "%s is not installed: run tools/install-deps.sh (Debian: qemu-system-x86)" % cfg.qemu
+    if problem:
+        for i in insts:
+            i.report = ["    " + problem]
+        if cfg.json_file:
+            write_json(cfg.json_file, insts, 0, sum(i.points for i in insts))
+        out.write("%s\nScore: 0/%d\n" % (problem, sum(i.points for i in insts)))
         return _finish(argv, 1)
     if argv is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `| head` ends us quietly
