@@ -85,9 +85,9 @@ def describe_exit(status):
 # Parsing the kernel's serial output
 
 RE_BANNER = re.compile(r"^Keel x86_64 \((?P<mode>[^)]*)\) booting")
-RE_TRAP = re.compile(r"trap: (?P<name>.+?) \(vector (?P<vector>\d+)\) error code "
+RE_TRAP = re.compile(r"^trap: (?P<name>.+?) \(vector (?P<vector>\d+)\) error code "
                      r"(?P<error>(?:0x)?[0-9a-fA-F]+) on CPU (?P<cpu>\d+)")
-RE_PANIC = re.compile(r"(?:^|\s)panic: (?P<msg>.*)$")
+RE_PANIC = re.compile(r"^panic: (?P<msg>.*)$")
 RE_STOPPED = re.compile(r"^keel: stopped \(panic\)")
 RE_BT_HEAD = re.compile(r"^backtrace:")
 RE_BT = re.compile(r"^\s*#(?P<i>\d+)\s+(?:0x)?(?P<addr>[0-9a-fA-F]{6,16})\b\s*(?P<sym>\S*)")
