@@ -619,12 +619,20 @@ class Run:
         return args + list(extra)
 
     def _announce_gdb(self):
+        stop = ""
+        dis = self.cfg.disassembly
+        if dis is not None:
+            with dis.lock:
+                dis._load()
+            stop = next((" -ex 'break %s'" % f for f in ("panic_finish", "panic") if f in dis.first), "")
         msg = ("\nGDB: %s: QEMU is stopped at its first instruction, waiting for GDB on port %d.\n"
                "     In another terminal, from the top of the repository:\n"
-               "       gdb %s -ex 'target remote :%d'\n"
-               "     (or, with the repository's .gdbinit allowed: KEEL_GDB_PORT=%d gdb)\n"
+               "       gdb %s -ex 'target remote :%d'%s\n"
+               "     then `continue`%s. (With the repository's .gdbinit allowed, "
+               "KEEL_GDB_PORT=%d gdb does the same.)\n"
                "     The test has no timeout now; quit QEMU from GDB (kill) or with Ctrl-C here.\n"
-               % (self.name, self.gdb_port, self.cfg.kernel, self.gdb_port, self.gdb_port))
+               % (self.name, self.gdb_port, self.cfg.kernel, self.gdb_port, stop,
+                  ": it stops at the first panic or kernel exception" if stop else "", self.gdb_port))
         sys.stderr.write(msg)
         sys.stderr.flush()
 
