@@ -25,28 +25,28 @@
 #include "lib/xxhash.h"
 
 enum lz4_error {
-	LZ4_OK = 0,
-	LZ4_ERR_DST_TOO_SMALL,    /* output buffer too small */
-	LZ4_ERR_CORRUPT,          /* malformed compressed block */
-	LZ4_ERR_BAD_MAGIC,        /* not an LZ4 frame */
-	LZ4_ERR_BAD_HEADER,       /* bad or unsupported frame descriptor */
-	LZ4_ERR_HEADER_CHECKSUM,  /* frame descriptor checksum mismatch */
-	LZ4_ERR_BLOCK_CHECKSUM,   /* block checksum mismatch */
-	LZ4_ERR_CONTENT_CHECKSUM, /* content checksum mismatch */
-	LZ4_ERR_CONTENT_SIZE,     /* decoded size differs from the header */
-	LZ4_ERR_TRUNCATED,        /* input ends inside a frame */
-	LZ4_ERR_PARAM,            /* bad argument */
-	LZ4_ERR_DICT,             /* frame needs a dictionary (unsupported) */
-	LZ4_ERR_COUNT
+    LZ4_OK = 0,
+    LZ4_ERR_DST_TOO_SMALL,    /* output buffer too small */
+    LZ4_ERR_CORRUPT,          /* malformed compressed block */
+    LZ4_ERR_BAD_MAGIC,        /* not an LZ4 frame */
+    LZ4_ERR_BAD_HEADER,       /* bad or unsupported frame descriptor */
+    LZ4_ERR_HEADER_CHECKSUM,  /* frame descriptor checksum mismatch */
+    LZ4_ERR_BLOCK_CHECKSUM,   /* block checksum mismatch */
+    LZ4_ERR_CONTENT_CHECKSUM, /* content checksum mismatch */
+    LZ4_ERR_CONTENT_SIZE,     /* decoded size differs from the header */
+    LZ4_ERR_TRUNCATED,        /* input ends inside a frame */
+    LZ4_ERR_PARAM,            /* bad argument */
+    LZ4_ERR_DICT,             /* frame needs a dictionary (unsupported) */
+    LZ4_ERR_COUNT
 };
 
 /* One short sentence for an error value (negative or positive). */
 const char *lz4_error_name(long err);
 
-#define LZ4_MAGIC 0x184D2204U
+#define LZ4_MAGIC           0x184D2204U
 #define LZ4_SKIPPABLE_MAGIC 0x184D2A50U /* low 4 bits free: 0x184D2A5x */
-#define LZ4_MAX_HEADER 19U
-#define LZ4_WINDOW 65536U               /* linked blocks see 64 KiB back */
+#define LZ4_MAX_HEADER      19U
+#define LZ4_WINDOW          65536U /* linked blocks see 64 KiB back */
 
 /* ---- blocks ---- */
 
@@ -55,14 +55,14 @@ size_t lz4_block_bound(size_t n);
 
 /* Levels: <= 0 fast with acceleration 1 - level; 1, 2 fast; 3..12 HC. */
 #define LZ4_LEVEL_HC_MIN 3
-#define LZ4_LEVEL_MAX 12
+#define LZ4_LEVEL_MAX    12
 
 /* Workspace bytes for compressing at `level` (block and frame functions). */
 size_t lz4_compress_workspace_size(int level);
 
 /* Compress one independent block; returns its size or -error. */
-long lz4_block_compress(void *dst, size_t dst_cap, const void *src, size_t src_len,
-			int level, void *workspace);
+long lz4_block_compress(void *dst, size_t dst_cap, const void *src, size_t src_len, int level,
+                        void *workspace);
 
 /*
  * Decompress one block into dst; returns the decoded size or -error.
@@ -70,28 +70,28 @@ long lz4_block_compress(void *dst, size_t dst_cap, const void *src, size_t src_l
  * (linked blocks decoded into one contiguous buffer); 0 for none.
  */
 long lz4_block_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len,
-			  size_t prefix_len);
+                          size_t prefix_len);
 
 /* ---- frames ---- */
 
 struct lz4_frame_params {
-	int level;             /* as above; 0 = fast default */
-	int block_size_id;     /* 4..7 = 64 KiB, 256 KiB, 1 MiB, 4 MiB; 0 = 4 */
-	bool linked;           /* blocks may refer to the previous 64 KiB */
-	bool content_checksum; /* XXH32 of the whole content after the end mark */
-	bool block_checksum;   /* XXH32 of each stored block */
-	bool content_size;     /* store the content size in the header */
+    int level;             /* as above; 0 = fast default */
+    int block_size_id;     /* 4..7 = 64 KiB, 256 KiB, 1 MiB, 4 MiB; 0 = 4 */
+    bool linked;           /* blocks may refer to the previous 64 KiB */
+    bool content_checksum; /* XXH32 of the whole content after the end mark */
+    bool block_checksum;   /* XXH32 of each stored block */
+    bool content_size;     /* store the content size in the header */
 };
 /* NULL params: level 0, 64 KiB independent blocks, content checksum and size. */
 
-size_t lz4_block_size_of_id(int id);    /* 0 if id is not 4..7 */
+size_t lz4_block_size_of_id(int id); /* 0 if id is not 4..7 */
 
 /* Worst-case frame size for src_len bytes. */
 size_t lz4_frame_bound(size_t src_len, const struct lz4_frame_params *p);
 
 /* Compress src into one frame; returns its size or -error (src_len < 2 GiB). */
 long lz4_frame_compress(void *dst, size_t dst_cap, const void *src, size_t src_len,
-			const struct lz4_frame_params *p, void *workspace);
+                        const struct lz4_frame_params *p, void *workspace);
 
 /*
  * Decompress every frame in src (back-to-back frames give their
@@ -108,34 +108,40 @@ long lz4_frame_decompress(void *dst, size_t dst_cap, const void *src, size_t src
  * (shift must be a multiple of 64 KiB). The workspace is the cctx.
  */
 struct lz4_cctx;
-long lz4_cstream_begin(void *workspace, void *dst, size_t dst_cap,
-		       const struct lz4_frame_params *p, uint64_t content_size);
-long lz4_cstream_block(void *workspace, void *dst, size_t dst_cap, const uint8_t *win,
-		       size_t start, size_t end);
+long lz4_cstream_begin(void *workspace, void *dst, size_t dst_cap, const struct lz4_frame_params *p,
+                       uint64_t content_size);
+long lz4_cstream_block(void *workspace, void *dst, size_t dst_cap, const uint8_t *win, size_t start,
+                       size_t end);
 void lz4_cstream_slide(void *workspace, size_t shift);
 long lz4_cstream_end(void *workspace, void *dst, size_t dst_cap);
 
 /* ---- streaming decoder (used by kcodec) ---- */
 
 enum lz4_dstage {
-	LZ4D_MAGIC, LZ4D_HEADER, LZ4D_SKIP_SIZE, LZ4D_SKIP, LZ4D_BLOCK_SIZE,
-	LZ4D_BLOCK_DATA, LZ4D_FLUSH, LZ4D_CONTENT_SUM
+    LZ4D_MAGIC,
+    LZ4D_HEADER,
+    LZ4D_SKIP_SIZE,
+    LZ4D_SKIP,
+    LZ4D_BLOCK_SIZE,
+    LZ4D_BLOCK_DATA,
+    LZ4D_FLUSH,
+    LZ4D_CONTENT_SUM
 };
 
 struct lz4_dctx {
-	uint8_t *buf;           /* caller's buffer: window + decoded + compressed */
-	size_t buf_len;
-	enum lz4_dstage stage;
-	uint8_t hdr[LZ4_MAX_HEADER + 4];
-	size_t have, need;      /* bytes gathered / wanted for this stage */
-	uint64_t skip_left;
-	size_t block_max;
-	uint32_t block_word;    /* the block's 4-byte size field */
-	size_t hist;            /* valid history bytes before the decoded block */
-	size_t out_pos, out_end; /* pending output within the decoded block */
-	bool linked, block_sum, content_sum, has_size;
-	uint64_t content_size, produced;
-	struct xxh32_state xxh;
+    uint8_t *buf; /* caller's buffer: window + decoded + compressed */
+    size_t buf_len;
+    enum lz4_dstage stage;
+    uint8_t hdr[LZ4_MAX_HEADER + 4];
+    size_t have, need; /* bytes gathered / wanted for this stage */
+    uint64_t skip_left;
+    size_t block_max;
+    uint32_t block_word;     /* the block's 4-byte size field */
+    size_t hist;             /* valid history bytes before the decoded block */
+    size_t out_pos, out_end; /* pending output within the decoded block */
+    bool linked, block_sum, content_sum, has_size;
+    uint64_t content_size, produced;
+    struct xxh32_state xxh;
 };
 
 /* Buffer bytes the streaming decoder needs for any frame (~8.06 MiB). */
@@ -146,7 +152,7 @@ void lz4_dctx_init(struct lz4_dctx *d, void *buf, size_t buf_len);
  * the amounts consumed/produced. Returns 0 when the input ended cleanly
  * between frames, 1 while a frame is still open, or -error.
  */
-long lz4_dctx_decompress(struct lz4_dctx *d, void *dst, size_t *dst_len,
-			 const void *src, size_t *src_len);
+long lz4_dctx_decompress(struct lz4_dctx *d, void *dst, size_t *dst_len, const void *src,
+                         size_t *src_len);
 
 #endif

@@ -10,19 +10,19 @@
 #include <stdint.h>
 
 struct xxh32_state {
-	uint64_t total_len;
-	uint32_t v[4];
-	uint32_t seed;
-	uint8_t buf[16];
-	uint32_t buf_len;
+    uint64_t total_len;
+    uint32_t v[4];
+    uint32_t seed;
+    uint8_t buf[16];
+    uint32_t buf_len;
 };
 
 struct xxh64_state {
-	uint64_t total_len;
-	uint64_t v[4];
-	uint64_t seed;
-	uint8_t buf[32];
-	uint32_t buf_len;
+    uint64_t total_len;
+    uint64_t v[4];
+    uint64_t seed;
+    uint8_t buf[32];
+    uint32_t buf_len;
 };
 
 uint32_t xxh32(const void *p, size_t n, uint32_t seed);

@@ -36,111 +36,110 @@ extern const size_t bench_zstd_nrows __attribute__((weak));
 
 static size_t lz4_bound(size_t n)
 {
-	return lz4_block_bound(n);
+    return lz4_block_bound(n);
 }
 
 static size_t ours_lz4_ws(size_t n, int level)
 {
-	(void)n;
-	return lz4_compress_workspace_size(level);
+    (void)n;
+    return lz4_compress_workspace_size(level);
 }
 
 static long ours_lz4_c(void *dst, size_t cap, const void *src, size_t n, void *ws, int level)
 {
-	return lz4_block_compress(dst, cap, src, n, level, ws);
+    return lz4_block_compress(dst, cap, src, n, level, ws);
 }
 
 static long ours_lz4_d(void *dst, size_t cap, const void *src, size_t n, void *ws)
 {
-	(void)ws;
-	return lz4_block_decompress(dst, cap, src, n, 0);
+    (void)ws;
+    return lz4_block_decompress(dst, cap, src, n, 0);
 }
 
 static long lib_lz4_c(void *dst, size_t cap, const void *src, size_t n, void *ws, int level)
 {
-	(void)ws;
-	if (level >= 3)
-		return LZ4_compress_HC(src, dst, (int)n, (int)cap, level);
-	return LZ4_compress_default(src, dst, (int)n, (int)cap);
+    (void)ws;
+    if (level >= 3)
+        return LZ4_compress_HC(src, dst, (int)n, (int)cap, level);
+    return LZ4_compress_default(src, dst, (int)n, (int)cap);
 }
 
 static long lib_lz4_d(void *dst, size_t cap, const void *src, size_t n, void *ws)
 {
-	(void)ws;
-	return LZ4_decompress_safe(src, dst, (int)n, (int)cap);
+    (void)ws;
+    return LZ4_decompress_safe(src, dst, (int)n, (int)cap);
 }
 
 static const struct bench_codec lz4_rows[] = {
-	{ "ours lz4 fast", lz4_bound, ours_lz4_ws, ours_lz4_c, ours_lz4_d, NULL, 0 },
-	{ "liblz4 default", lz4_bound, NULL, lib_lz4_c, lib_lz4_d, NULL, 0 },
-	{ "ours lz4 HC9", lz4_bound, ours_lz4_ws, ours_lz4_c, ours_lz4_d, NULL, 9 },
-	{ "liblz4 HC9", lz4_bound, NULL, lib_lz4_c, lib_lz4_d, NULL, 9 },
+    { "ours lz4 fast", lz4_bound, ours_lz4_ws, ours_lz4_c, ours_lz4_d, NULL, 0 },
+    { "liblz4 default", lz4_bound, NULL, lib_lz4_c, lib_lz4_d, NULL, 0 },
+    { "ours lz4 HC9", lz4_bound, ours_lz4_ws, ours_lz4_c, ours_lz4_d, NULL, 9 },
+    { "liblz4 HC9", lz4_bound, NULL, lib_lz4_c, lib_lz4_d, NULL, 9 },
 };
 
 /* ---- driver ---- */
 
 static const struct {
-	const char *kind, *file;
+    const char *kind, *file;
 } kinds[] = {
-	{ "text", "text-licenses" },
-	{ "source", "source-elf.h" },
-	{ "binary", "binary-bash" },
-	{ "random", "random-1m" },
+    { "text", "text-licenses" },
+    { "source", "source-elf.h" },
+    { "binary", "binary-bash" },
+    { "random", "random-1m" },
 };
 
 static double now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static unsigned char *read_file(const char *path, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *b;
+    FILE *f = fopen(path, "rb");
+    unsigned char *b;
 
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*n = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc(*n + 1);
-	if (fread(b, 1, *n, f) != *n)
-		*n = 0;
-	fclose(f);
-	return b;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = malloc(*n + 1);
+    if (fread(b, 1, *n, f) != *n)
+        *n = 0;
+    fclose(f);
+    return b;
 }
 
 struct unit_job {
-	const unsigned char *src;
-	size_t n, unit, nunits;
-	unsigned char *comp;    /* nunits slots of bound(unit) bytes */
-	size_t slot;
-	size_t *csize;
-	unsigned char *out;
+    const unsigned char *src;
+    size_t n, unit, nunits;
+    unsigned char *comp; /* nunits slots of bound(unit) bytes */
+    size_t slot;
+    size_t *csize;
+    unsigned char *out;
 };
 
 /* Run all units once through compress (dir 0) or decompress (dir 1). */
-static int run_once(const struct bench_codec *c, struct unit_job *j, void *cws, void *dws,
-		    int dir)
+static int run_once(const struct bench_codec *c, struct unit_job *j, void *cws, void *dws, int dir)
 {
-	for (size_t u = 0; u < j->nunits; u++) {
-		size_t off = u * j->unit, len = j->n - off < j->unit ? j->n - off : j->unit;
-		unsigned char *slot = j->comp + u * j->slot;
-		long r;
-		if (dir == 0) {
-			r = c->compress(slot, j->slot, j->src + off, len, cws, c->level);
-			if (r < 0)
-				return -1;
-			j->csize[u] = (size_t)r;
-		} else {
-			r = c->decompress(j->out + off, len, slot, j->csize[u], dws);
-			if (r != (long)len)
-				return -1;
-		}
-	}
-	return 0;
+    for (size_t u = 0; u < j->nunits; u++) {
+        size_t off = u * j->unit, len = j->n - off < j->unit ? j->n - off : j->unit;
+        unsigned char *slot = j->comp + u * j->slot;
+        long r;
+        if (dir == 0) {
+            r = c->compress(slot, j->slot, j->src + off, len, cws, c->level);
+            if (r < 0)
+                return -1;
+            j->csize[u] = (size_t)r;
+        } else {
+            r = c->decompress(j->out + off, len, slot, j->csize[u], dws);
+            if (r != (long)len)
+                return -1;
+        }
+    }
+    return 0;
 }
 
 /*
@@ -149,89 +148,88 @@ static int run_once(const struct bench_codec *c, struct unit_job *j, void *cws, 
  * a shared machine.
  */
 static double measure(const struct bench_codec *c, struct unit_job *j, void *cws, void *dws,
-		      int dir, double min_s)
+                      int dir, double min_s)
 {
-	double start = now(), best = 1e30;
-	int reps = 0;
+    double start = now(), best = 1e30;
+    int reps = 0;
 
-	do {
-		double t0 = now();
-		if (run_once(c, j, cws, dws, dir) < 0)
-			return -1;
-		double t = now() - t0;
-		if (t < best)
-			best = t;
-	} while (++reps < 3 || now() - start < min_s);
-	return (double)j->n / best / 1e6;
+    do {
+        double t0 = now();
+        if (run_once(c, j, cws, dws, dir) < 0)
+            return -1;
+        double t = now() - t0;
+        if (t < best)
+            best = t;
+    } while (++reps < 3 || now() - start < min_s);
+    return (double)j->n / best / 1e6;
 }
 
 // One table row: ratio, compress and decompress speed, verified round trip.
-static void bench_row(const struct bench_codec *c, const unsigned char *src, size_t n,
-		      size_t unit, double min_s)
+static void bench_row(const struct bench_codec *c, const unsigned char *src, size_t n, size_t unit,
+                      double min_s)
 {
-	struct unit_job j = { .src = src, .n = n, .unit = unit };
-	void *cws = NULL, *dws = NULL;
-	size_t total = 0;
+    struct unit_job j = { .src = src, .n = n, .unit = unit };
+    void *cws = NULL, *dws = NULL;
+    size_t total = 0;
 
-	j.nunits = (n + unit - 1) / unit;
-	j.slot = c->bound(unit < n ? unit : n);
-	j.comp = malloc(j.nunits * j.slot + 1);
-	j.csize = calloc(j.nunits + 1, sizeof(size_t));
-	j.out = malloc(n + 1);
-	if (c->cws_size)
-		cws = malloc(c->cws_size(unit < n ? unit : n, c->level));
-	if (c->dws_size)
-		dws = malloc(c->dws_size(unit < n ? unit : n));
-	double cs = measure(c, &j, cws, dws, 0, min_s);
-	double ds = cs < 0 ? -1 : measure(c, &j, cws, dws, 1, min_s);
-	for (size_t u = 0; u < j.nunits; u++)
-		total += j.csize[u];
-	if (cs < 0 || ds < 0 || memcmp(j.out, src, n))
-		printf("  %-18s FAILED (round trip error)\n", c->name);
-	else
-		printf("  %-18s %7.3f %10.1f %12.1f\n", c->name, (double)n / (double)total, cs, ds);
-	fflush(stdout);
-	free(j.comp), free(j.csize), free(j.out), free(cws), free(dws);
+    j.nunits = (n + unit - 1) / unit;
+    j.slot = c->bound(unit < n ? unit : n);
+    j.comp = malloc(j.nunits * j.slot + 1);
+    j.csize = calloc(j.nunits + 1, sizeof(size_t));
+    j.out = malloc(n + 1);
+    if (c->cws_size)
+        cws = malloc(c->cws_size(unit < n ? unit : n, c->level));
+    if (c->dws_size)
+        dws = malloc(c->dws_size(unit < n ? unit : n));
+    double cs = measure(c, &j, cws, dws, 0, min_s);
+    double ds = cs < 0 ? -1 : measure(c, &j, cws, dws, 1, min_s);
+    for (size_t u = 0; u < j.nunits; u++)
+        total += j.csize[u];
+    if (cs < 0 || ds < 0 || memcmp(j.out, src, n))
+        printf("  %-18s FAILED (round trip error)\n", c->name);
+    else
+        printf("  %-18s %7.3f %10.1f %12.1f\n", c->name, (double)n / (double)total, cs, ds);
+    fflush(stdout);
+    free(j.comp), free(j.csize), free(j.out), free(cws), free(dws);
 }
 
 int main(int argc, char **argv)
 {
-	const char *filter = argc > 2 ? argv[2] : NULL;
-	const char *ms = getenv("BENCH_MIN_MS");
-	double min_s = (ms ? atof(ms) : 150) / 1000;
-	static const size_t units[] = { 4096, 65536, 0 };
-	char path[1024];
+    const char *filter = argc > 2 ? argv[2] : NULL;
+    const char *ms = getenv("BENCH_MIN_MS");
+    double min_s = (ms ? atof(ms) : 150) / 1000;
+    static const size_t units[] = { 4096, 65536, 0 };
+    char path[1024];
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: bench CORPUS_DIR [FILTER]\n");
-		return 2;
-	}
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		size_t n;
-		snprintf(path, sizeof(path), "%s/%s", argv[1], kinds[k].file);
-		unsigned char *src = read_file(path, &n);
-		if (!src || !n) {
-			fprintf(stderr, "bench: cannot read %s\n", path);
-			return 1;
-		}
-		for (size_t u = 0; u < 3; u++) {
-			size_t unit = units[u] ? units[u] : n;
-			if (units[u])
-				printf("\n%s (%s, %zu bytes), unit %zu KiB\n", kinds[k].kind,
-				       kinds[k].file, n, unit / 1024);
-			else
-				printf("\n%s (%s, %zu bytes), unit whole file\n", kinds[k].kind,
-				       kinds[k].file, n);
-			printf("  %-18s %7s %10s %12s\n", "codec", "ratio", "comp MB/s", "decomp MB/s");
-			for (size_t r = 0; r < sizeof(lz4_rows) / sizeof(lz4_rows[0]); r++)
-				if (!filter || strstr(lz4_rows[r].name, filter))
-					bench_row(&lz4_rows[r], src, n, unit, min_s);
-			if (bench_zstd_rows && &bench_zstd_nrows)
-				for (size_t r = 0; r < bench_zstd_nrows; r++)
-					if (!filter || strstr(bench_zstd_rows[r].name, filter))
-						bench_row(&bench_zstd_rows[r], src, n, unit, min_s);
-		}
-		free(src);
-	}
-	return 0;
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench CORPUS_DIR [FILTER]\n");
+        return 2;
+    }
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        size_t n;
+        snprintf(path, sizeof(path), "%s/%s", argv[1], kinds[k].file);
+        unsigned char *src = read_file(path, &n);
+        if (!src || !n) {
+            fprintf(stderr, "bench: cannot read %s\n", path);
+            return 1;
+        }
+        for (size_t u = 0; u < 3; u++) {
+            size_t unit = units[u] ? units[u] : n;
+            if (units[u])
+                printf("\n%s (%s, %zu bytes), unit %zu KiB\n", kinds[k].kind, kinds[k].file, n,
+                       unit / 1024);
+            else
+                printf("\n%s (%s, %zu bytes), unit whole file\n", kinds[k].kind, kinds[k].file, n);
+            printf("  %-18s %7s %10s %12s\n", "codec", "ratio", "comp MB/s", "decomp MB/s");
+            for (size_t r = 0; r < sizeof(lz4_rows) / sizeof(lz4_rows[0]); r++)
+                if (!filter || strstr(lz4_rows[r].name, filter))
+                    bench_row(&lz4_rows[r], src, n, unit, min_s);
+            if (bench_zstd_rows && &bench_zstd_nrows)
+                for (size_t r = 0; r < bench_zstd_nrows; r++)
+                    if (!filter || strstr(bench_zstd_rows[r].name, filter))
+                        bench_row(&bench_zstd_rows[r], src, n, unit, min_s);
+        }
+        free(src);
+    }
+    return 0;
 }

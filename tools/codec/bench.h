@@ -9,13 +9,13 @@
 #include <stddef.h>
 
 struct bench_codec {
-	const char *name; /* e.g. "ours zstd -3", "libzstd -3" */
-	size_t (*bound)(size_t n);
-	size_t (*cws_size)(size_t unit, int level);
-	long (*compress)(void *dst, size_t cap, const void *src, size_t n, void *ws, int level);
-	long (*decompress)(void *dst, size_t cap, const void *src, size_t n, void *ws);
-	size_t (*dws_size)(size_t unit);
-	int level;
+    const char *name; /* e.g. "ours zstd -3", "libzstd -3" */
+    size_t (*bound)(size_t n);
+    size_t (*cws_size)(size_t unit, int level);
+    long (*compress)(void *dst, size_t cap, const void *src, size_t n, void *ws, int level);
+    long (*decompress)(void *dst, size_t cap, const void *src, size_t n, void *ws);
+    size_t (*dws_size)(size_t unit);
+    int level;
 };
 
 /* Defined by tools/codec/bench_zstd.c (optional). */
