@@ -196,7 +196,7 @@ static void zstd_decompress_stream(FILE *in, FILE *out)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: kcodec -z|-d --lz4[=LEVEL]|--zstd[=LEVEL] [IN [OUT]]\n");
+    fprintf(stderr, "kcodec: usage: kcodec -z|-d --lz4[=LEVEL]|--zstd[=LEVEL] [IN [OUT]]\n");
     exit(1);
 }
 
