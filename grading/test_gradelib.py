@@ -443,6 +443,27 @@ class WithFakeQemu(Fakes):
         self.assertIn("expected a line matching /^ktest ipi: (ok|FAIL)/", out)
         self.assertEqual(out.strip().splitlines()[-1], "Score: 2/5")
 
+    def test_gdb_mode(self):
+        import contextlib
+        log = os.path.join(self.tmp, "gdb-boots.log")
+
+        @gradelib.test("base/pmm", points=1, smp=1, cmdline="ktest=pmm", timeout=1)
+        def pmm(t):
+            r = t.boot()
+            r.expect_line(r"^ktest pmm: ok$")
+            with open(log, "w") as f:
+                f.write(" ".join(r.args))
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            status, out = self.grade("--gdb")
+        self.assertEqual(status, 0, out)
+        self.assertIn("-j 1", out)
+        with open(log) as f:
+            args = f.read()
+        self.assertIn(" -S -gdb tcp:127.0.0.1:", args)
+        self.assertRegex(err.getvalue(), r"gdb \S+kernel.elf -ex 'target remote :\d+'")
+
     def test_missing_qemu(self):
         @gradelib.test("base/any", points=1, smp=1, timeout=20)
         def any_(t):
