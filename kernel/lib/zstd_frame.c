@@ -165,8 +165,6 @@ long zstd_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len,
     size_t ip = 0, op = 0;
     if (dst_cap > (size_t)LONG_MAX)
         dst_cap = (size_t)LONG_MAX;
-    if (src_len == 0)
-        return -ZSTD_E_SRC_TRUNCATED;
     while (ip < src_len) {
         size_t left = src_len - ip;
         if (left < 4)

@@ -244,9 +244,7 @@ long zstd_decode_sequences(struct zstd_dctx *dc, uint8_t *dst, size_t cap,
     }
     if (len < hs + 1)
         return -ZSTD_E_SEQUENCES;
-    unsigned modes = src[hs];
-    if (modes & 3)
-        return -ZSTD_E_SEQUENCES;
+    unsigned modes = src[hs];   /* bits 1-0 reserved: ignored, as libzstd does */
     size_t pos = hs + 1;
     long used = load_table(dc->ll_table, &dc->ll_log, &dc->have_ll, modes >> 6,
                            &ll_kind, src + pos, len - pos);

@@ -27,9 +27,10 @@ zstd-dec-check: $(CODEC_DIR)/test_zstd_dec
 $(CODEC_DIR)/fuzz_zstd_dec: tools/codec/fuzz_zstd_dec.c $(ZDEC_SRCS) $(ZDEC_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -O1 -g -Ikernel -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ tools/codec/fuzz_zstd_dec.c $(ZDEC_SRCS)
+		-fno-sanitize-recover=all -o $@ tools/codec/fuzz_zstd_dec.c $(ZDEC_SRCS) -lzstd
 
-# Seeds: a few small frames of several kinds, then FUZZ_SECONDS of fuzzing.
+# Seeds: a few small frames of several kinds, then FUZZ_SECONDS of fuzzing
+# (differential: libzstd must agree with ours on whatever it accepts).
 zstd-dec-fuzz: $(CODEC_DIR)/fuzz_zstd_dec
 	@set -e; sh tools/codec/make-corpus.sh $(CODEC_DIR)/corpus; \
 	seeds=$(CODEC_DIR)/fuzz-corpus/fuzz_zstd_dec; mkdir -p $$seeds; \
@@ -38,6 +39,6 @@ zstd-dec-fuzz: $(CODEC_DIR)/fuzz_zstd_dec
 	for o in -1 -19 --no-check; do zstd -q -f -c $$o $$seeds/plain > $$seeds/seed$$o.zst; done; \
 	zstd -q -f -c -3 < $$seeds/plain > $$seeds/seed-stdin.zst; rm -f $$seeds/plain; \
 	$(CODEC_DIR)/fuzz_zstd_dec -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -rss_limit_mb=1024 \
-		-print_final_stats=0 $$seeds > $(CODEC_DIR)/fuzz_zstd_dec.log 2>&1 || \
+		-print_final_stats=0 -artifact_prefix=$(CODEC_DIR)/ $$seeds > $(CODEC_DIR)/fuzz_zstd_dec.log 2>&1 || \
 		{ tail -40 $(CODEC_DIR)/fuzz_zstd_dec.log; echo "zstd-dec-fuzz: FAILED"; exit 1; }; \
 	echo "zstd-dec-fuzz: fuzz_zstd_dec ran $(FUZZ_SECONDS) s, no crash"
