@@ -72,6 +72,29 @@ int paging_protect(paddr_t pml4, vaddr_t va, uint64_t flags)
     return 0;
 }
 
+vaddr_t paging_next_table(paddr_t pml4, vaddr_t va, vaddr_t end)
+{
+    static const int shifts[3] = { 39, 30, 21 };
+    while (va < end) {
+        paddr_t table = pml4;
+        int level = 0;
+        for (; level < 3; level++) {
+            pte_t e = pt_entries(table)[(va >> shifts[level]) & 511];
+            if (!(e & PTE_PRESENT) || (e & PTE_HUGE))
+                break;
+            table = e & PTE_ADDR_MASK;
+        }
+        if (level == 3)
+            return va; /* a page table covers va */
+        vaddr_t span = 1ul << shifts[level]; /* nothing mapped up to the next boundary */
+        vaddr_t next = (va & ~(span - 1)) + span;
+        if (next <= va) /* wrapped past the top */
+            return end;
+        va = next;
+    }
+    return end;
+}
+
 int paging_translate(paddr_t pml4, vaddr_t va, paddr_t *pa, uint64_t *flags)
 {
     static const int shifts[4] = { 39, 30, 21, 12 };

@@ -43,5 +43,8 @@ int paging_map(paddr_t pml4, vaddr_t va, paddr_t pa, uint64_t flags);
 paddr_t paging_unmap(paddr_t pml4, vaddr_t va);
 /* Replace va's flags (keeping its frame): 0, or -ENOENT if not mapped. */
 int paging_protect(paddr_t pml4, vaddr_t va, uint64_t flags);
+/* The first page at or after va (below end) whose page table exists: lets
+ * loops over huge, mostly empty ranges skip what was never mapped. */
+vaddr_t paging_next_table(paddr_t pml4, vaddr_t va, vaddr_t end);
 /* The physical address va maps to (huge pages included): 0, or -ENOENT. */
 int paging_translate(paddr_t pml4, vaddr_t va, paddr_t *pa, uint64_t *flags);

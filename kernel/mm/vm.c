@@ -74,27 +74,61 @@ static void insert_vma(struct mm *mm, struct vma *v)
     *pp = v;
 }
 
+/* Frames taken out of the page table, waiting for the TLB shootdown. */
+struct frame_batch {
+    paddr_t *frames;
+    size_t n, cap;
+    paddr_t local[64];
+};
+
+/* Flush [start, end) everywhere, then free the collected frames. */
+static void flush_and_free(struct mm *mm, vaddr_t start, vaddr_t end, struct frame_batch *b)
+{
+    tlb_shootdown(mm, start, end);
+    while (b->n > 0)
+        frame_put(b->frames[--b->n]);
+}
+
+/* Remember pa; grow the batch, or flush early if memory is short. */
+static void batch_add(struct mm *mm, vaddr_t start, vaddr_t va, struct frame_batch *b, paddr_t pa)
+{
+    if (b->n == b->cap) {
+        paddr_t *bigger = kmalloc(b->cap * 2 * sizeof(paddr_t));
+        if (bigger) {
+            memcpy(bigger, b->frames, b->n * sizeof(paddr_t));
+            if (b->frames != b->local)
+                kfree(b->frames);
+            b->frames = bigger;
+            b->cap *= 2;
+        } else {
+            flush_and_free(mm, start, va, b); /* correctness first, batching second */
+        }
+    }
+    b->frames[b->n++] = pa;
+}
+
 /*
- * Remove the pages of [start, end) from the page table. Frames are freed only
- * after the shootdown, in batches, so no CPU can still reach a frame that is
- * handed out again.
+ * Remove the pages of [start, end) from the page table with one TLB
+ * shootdown for the whole range, and only then free their frames: no CPU
+ * may still reach a frame that is handed out again.
  */
 static void unmap_pages(struct mm *mm, vaddr_t start, vaddr_t end)
 {
-    paddr_t batch[64];
-    int n = 0;
-    vaddr_t batch_start = start;
-    for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
+    struct frame_batch b = { NULL, 0, 64, { 0 } };
+    b.frames = b.local;
+    int any = 0;
+    for (vaddr_t va = paging_next_table(mm->pml4, start, end); va < end;
+         va = paging_next_table(mm->pml4, va + PAGE_SIZE, end)) {
         paddr_t pa = paging_unmap(mm->pml4, va);
-        if (pa)
-            batch[n++] = pa;
-        if (n == 64 || (va + PAGE_SIZE >= end && n > 0)) {
-            tlb_shootdown(mm, batch_start, va + PAGE_SIZE);
-            while (n > 0)
-                frame_put(batch[--n]);
-            batch_start = va + PAGE_SIZE;
+        if (pa) {
+            batch_add(mm, start, va, &b, pa);
+            any = 1;
         }
     }
+    if (any)
+        flush_and_free(mm, start, end, &b);
+    if (b.frames != b.local)
+        kfree(b.frames);
 }
 
 /* Cut [start, end) out of the region list, splitting regions at the edges. */
@@ -205,7 +239,8 @@ int vm_protect(struct mm *mm, vaddr_t start, size_t len, int flags)
         return err;
     }
     insert_vma(mm, v);
-    for (vaddr_t va = start; va < end; va += PAGE_SIZE)
+    for (vaddr_t va = paging_next_table(mm->pml4, start, end); va < end;
+         va = paging_next_table(mm->pml4, va + PAGE_SIZE, end))
         set_page_protection(mm, va, flags);
     tlb_shootdown(mm, start, end);
     mutex_unlock(&mm->lock);
@@ -241,6 +276,10 @@ int vm_handle_fault(struct mm *mm, vaddr_t addr, int write, int exec)
     mutex_lock(&mm->lock);
     struct vma *v = find_vma(mm, addr);
     int err = -EFAULT;
+    if (v && (v->flags & VMA_SIGBUS)) {
+        err = -EIO;
+        goto out;
+    }
     if (!v || (write && !(v->flags & VMA_WRITE)) || (exec && !(v->flags & VMA_EXEC)) ||
         !(v->flags & (VMA_READ | VMA_WRITE | VMA_EXEC)))
         goto out;

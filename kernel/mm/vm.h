@@ -14,6 +14,7 @@
 #define VMA_EXEC   0x4   /* = PROT_EXEC */
 #define VMA_STACK  0x100 /* grows down on faults below it */
 #define VMA_HEAP   0x200 /* the brk area */
+#define VMA_SIGBUS 0x400 /* file pages past the end of the file: access is SIGBUS */
 
 struct vma {
     vaddr_t start, end; /* [start, end), page aligned */
@@ -42,7 +43,8 @@ int vm_unmap(struct mm *mm, vaddr_t start, size_t len);
 int vm_protect(struct mm *mm, vaddr_t start, size_t len, int flags);
 /* A free range of len bytes (0 if none). */
 vaddr_t vm_find_free(struct mm *mm, size_t len);
-/* The page-fault path for user addresses: 0 if handled, -EFAULT if not. */
+/* The page-fault path for user addresses: 0 if handled, -EFAULT if not (SIGSEGV),
+ * -EIO for a page past the end of its file (SIGBUS). */
 int vm_handle_fault(struct mm *mm, vaddr_t addr, int write, int exec);
 /* Page-table flags for a region's protection bits. */
 uint64_t vm_pte_flags(int flags);

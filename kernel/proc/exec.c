@@ -14,6 +14,7 @@
 #include "sys/sys_proc.h"
 #include "mm/kmalloc.h"
 #include "mm/vm.h"
+#include "mm/pmm.h"
 #include "fs/vfs.h"
 #include "fs/fdtable.h"
 #include "arch/x86_64/cpu.h"
@@ -53,6 +54,10 @@ struct elf64_phdr {
 #define EM_X86_64 62
 #define MAX_PHDRS 64
 
+/* Internal: the image is bad in a way Linux only finds after the point of no
+ * return (a segment it cannot map), so the process dies with SIGSEGV. */
+#define EXEC_KILL_SEGV 4096
+
 /* What the loader learned about the program, for the auxiliary vector. */
 struct image {
     uint64_t entry, phdr, phnum, base;
@@ -68,6 +73,23 @@ static int check_header(const struct elf64_ehdr *h)
     if (h->phentsize != sizeof(struct elf64_phdr) || h->phnum == 0 || h->phnum > MAX_PHDRS)
         return -ENOEXEC;
     return 0;
+}
+
+/* A PT_INTERP names a dynamic loader: report a missing one as Linux does
+ * (ENOENT); an existing one still cannot run here (no dynamic linking). */
+static int check_interpreter(struct file *f, const struct elf64_phdr *ph)
+{
+    char path[256];
+    if (ph->filesz < 2 || ph->filesz > sizeof path)
+        return -ENOEXEC;
+    if (file_pread_kernel(f, path, ph->filesz, ph->offset) != (long)ph->filesz || path[ph->filesz - 1] != 0)
+        return -ENOEXEC;
+    struct file *interp;
+    int err = vfs_open(path, 0, 0, &interp);
+    if (err < 0)
+        return err;
+    file_close(interp);
+    return -ENOEXEC;
 }
 
 static int load_segments(struct mm *mm, struct file *f, const struct elf64_ehdr *h, struct image *img)
@@ -86,15 +108,19 @@ static int load_segments(struct mm *mm, struct file *f, const struct elf64_ehdr 
     img->phdr = 0;
     for (int i = 0; i < h->phnum; i++) {
         if (ph[i].type == PT_INTERP) { /* dynamically linked: Keel has no dynamic loader */
-            err = -ENOEXEC;
+            err = check_interpreter(f, &ph[i]);
             goto out;
         }
+    }
+    for (int i = 0; i < h->phnum; i++) {
         if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
             continue;
         uint64_t va = ph[i].vaddr + bias, end = va + ph[i].memsz;
+        /* Like Linux's overcommit heuristic, a segment larger than RAM cannot be mapped. */
         if (ph[i].filesz > ph[i].memsz || end < va || end > USER_STACK_TOP - USER_STACK_SIZE ||
-            va < PAGE_SIZE || (ph[i].vaddr - ph[i].offset) % PAGE_SIZE != 0) {
-            err = end < va || end > USER_LIMIT ? -ENOMEM : -ENOEXEC; /* Linux: segment beyond user space -> ENOMEM */
+            va < 0x10000 || (ph[i].vaddr - ph[i].offset) % PAGE_SIZE != 0 ||
+            ph[i].memsz > pmm_total_count() * PAGE_SIZE) {
+            err = -EXEC_KILL_SEGV; /* Linux fails to map it after the point of no return */
             goto out;
         }
         int flags = ((ph[i].flags & 4) ? VMA_READ : 0) | ((ph[i].flags & 2) ? VMA_WRITE : 0) |
@@ -107,8 +133,8 @@ static int load_segments(struct mm *mm, struct file *f, const struct elf64_ehdr 
         if (end > brk)
             brk = end;
     }
-    if (brk == 0) {
-        err = -ENOEXEC; /* nothing to load */
+    if (brk == 0 || h->entry + bias > USER_LIMIT) {
+        err = -EXEC_KILL_SEGV; /* nothing loaded, or an entry point user code cannot reach */
         goto out;
     }
     mm->brk_start = mm->brk = PAGE_ROUND_UP(brk);
@@ -322,8 +348,14 @@ static int exec_file(const char *path, char *const argv[], char *const envp[], i
     struct image img = { 0, 0, 0, 0 };
     struct stack_builder sb = { NULL, USER_STACK_TOP, ARG_MAX_BYTES + 4096, 0 };
     if ((err = load_segments(mm, f, &h, &img)) < 0 ||
-        (err = map_user_stack(mm, USER_STACK_TOP, USER_STACK_SIZE)) < 0)
+        (err = map_user_stack(mm, USER_STACK_TOP, USER_STACK_SIZE)) < 0) {
+        if (err == -EXEC_KILL_SEGV) { /* past the point of no return on Linux: die */
+            mm_put(mm);
+            file_close(f);
+            process_exit_group(SIGSEGV);
+        }
         goto out_mm;
+    }
     sb.buf = kmalloc(sb.size);
     uint64_t sp = sb.buf ? build_stack(&sb, path, argv, envp, &img) : 0;
     if (!sp) {

@@ -126,7 +126,7 @@ static void process_finish(struct process *p)
             c->sibling = init->children;
             init->children = c;
             if (c->state == PROC_ZOMBIE)
-                signal_send(init, SIGCHLD);
+                signal_send_info(init, SIGCHLD, 1, c->pid, 0);
         }
     }
     struct process *parent = p->parent;
@@ -135,8 +135,9 @@ static void process_finish(struct process *p)
         process_free(p);
     } else {
         p->state = PROC_ZOMBIE;
-        if (parent && p->exit_signal)
-            signal_send(parent, p->exit_signal);
+        int st = p->exit_status, killed = (st & 0x7F) != 0;
+        if (parent && p->exit_signal) /* CLD_KILLED (2) or CLD_EXITED (1) */
+            signal_send_info(parent, p->exit_signal, killed ? 2 : 1, p->pid, killed ? st & 0x7F : (st >> 8) & 0xFF);
     }
     spin_unlock(&proc_table_lock);
 }

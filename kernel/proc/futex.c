@@ -54,7 +54,7 @@ static void remove_waiter(struct waiter *me)
     }
 }
 
-/* Sleep while *uaddr == val, until woken, a signal, or the deadline (in ticks; 0 = none). */
+/* Sleep while *uaddr == val, until woken, a signal, or the deadline (time_ns; 0 = none). */
 static long futex_wait(uaddr_t uaddr, uint32_t val, uint64_t deadline)
 {
     struct mm *mm = current_proc()->mm;
@@ -71,7 +71,7 @@ static long futex_wait(uaddr_t uaddr, uint32_t val, uint64_t deadline)
     else if (cur != val)
         ret = -EAGAIN;
     while (ret == 0 && !me.woken) {
-        if (deadline && ticks >= deadline)
+        if (deadline && time_ns() >= deadline)
             ret = -ETIMEDOUT;
         else if (signal_pending())
             ret = -EINTR;
@@ -86,8 +86,8 @@ static long futex_wait(uaddr_t uaddr, uint32_t val, uint64_t deadline)
     return ret;
 }
 
-/* A relative timeout (struct timespec) as an absolute tick, rounded up; 1 ns -> next tick. */
-static long timeout_to_deadline(uaddr_t ts, int absolute, uint64_t *deadline)
+/* A timeout as a time_ns() deadline: relative, or absolute on `clock` (FUTEX_WAIT_BITSET). */
+static long timeout_to_deadline(uaddr_t ts, int absolute, int clock, uint64_t *deadline)
 {
     int64_t t[2];
     if (copy_from_user(t, ts, sizeof t) < 0)
@@ -95,12 +95,13 @@ static long timeout_to_deadline(uaddr_t ts, int absolute, uint64_t *deadline)
     if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000)
         return -EINVAL;
     uint64_t ns = (uint64_t)t[0] * 1000000000 + (uint64_t)t[1];
-    if (absolute) { /* FUTEX_WAIT_BITSET: an absolute CLOCK_MONOTONIC time */
-        uint64_t now = time_ns();
+    if (absolute) {
+        uint64_t now = clock_ns(clock);
         ns = ns > now ? ns - now : 0;
     }
-    uint64_t tick_ns = 1000000000 / TIMER_HZ;
-    *deadline = ticks + (ns + tick_ns - 1) / tick_ns + 1;
+    *deadline = time_ns() + ns;
+    if (*deadline == 0)
+        *deadline = 1;
     return 0;
 }
 
@@ -118,7 +119,8 @@ long sys_futex(uaddr_t uaddr, int op, uint32_t val, uaddr_t timeout, uaddr_t uad
             return -EINVAL;
         uint64_t deadline = 0;
         if (timeout) {
-            long err = timeout_to_deadline(timeout, cmd == FUTEX_WAIT_BITSET, &deadline);
+            long err = timeout_to_deadline(timeout, cmd == FUTEX_WAIT_BITSET,
+                                           (op & FUTEX_CLOCK_REALTIME) ? 0 : 1, &deadline);
             if (err)
                 return err;
         }

@@ -25,6 +25,14 @@ struct sigaction_k {
     uint64_t mask;
 };
 
+/* What a handler's siginfo says about a pending signal (the last send wins). */
+struct sig_origin {
+    int code;   /* si_code: SI_USER 0, SI_TKILL -6, SI_KERNEL 0x80, CLD_* for SIGCHLD */
+    int pid;    /* the sender, or the child for SIGCHLD */
+    int uid;
+    int status; /* SIGCHLD: the exit code or the signal */
+};
+
 struct sighand {
     int refcount;      /* shared by CLONE_SIGHAND threads */
     struct spinlock lock;
@@ -47,6 +55,7 @@ struct process {
     struct fs_struct *fs;        /* cwd, root, umask */
     struct sighand *sighand;
     uint64_t sig_pending;        /* signals sent to the whole process */
+    struct sig_origin sig_origin[NSIG]; /* siginfo of each pending signal */
 
     int pgid, sid;
     int uid, euid, suid, gid, egid, sgid; /* all 0 until lab 9d */

@@ -20,6 +20,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "signal/signal.h"
@@ -178,23 +179,22 @@ void yield_poll(const char *reason)
     spin_lock(&rq_lock);
     t->state = TASK_SLEEPING;
     t->block_reason = reason;
-    t->wake_tick = ticks + 1;
+    t->wake_ns = 0; /* the next tick */
     sched();
     t->block_reason = NULL;
     spin_unlock(&rq_lock);
 }
 
-int sleep_ticks(uint64_t n)
+int sleep_until_ns(uint64_t deadline)
 {
     struct task *t = current_task();
-    uint64_t until = ticks + n;
-    while (ticks < until) {
+    while (time_ns() < deadline) {
         if (signal_pending())
             return -EINTR;
         spin_lock(&rq_lock);
         t->state = TASK_SLEEPING;
         t->block_reason = "sleep";
-        t->wake_tick = until;
+        t->wake_ns = deadline;
         sched();
         t->block_reason = NULL;
         spin_unlock(&rq_lock);
@@ -213,8 +213,9 @@ void sched_exit_current(void)
 /* Make sleepers whose time has come runnable (bootstrap CPU, rq_lock held). */
 static void wake_sleepers(void)
 {
+    uint64_t now = time_ns();
     for (struct task *t = all_tasks; t; t = t->all_next)
-        if (t->state == TASK_SLEEPING && t->wake_tick <= ticks)
+        if (t->state == TASK_SLEEPING && t->wake_ns <= now)
             rq_push(t);
 }
 

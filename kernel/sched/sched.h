@@ -24,8 +24,9 @@ void sched_add(struct task *t);
 void yield(void);
 /* The polling fallback for blocking: sleep until the next tick. */
 void yield_poll(const char *reason);
-/* Sleep for at least n ticks (returns early with -EINTR on a signal). */
-int sleep_ticks(uint64_t n);
+/* Sleep until time_ns() reaches deadline (returns early with -EINTR on a signal).
+ * Deadlines use the same clock as clock_gettime, so sleeps and clocks agree. */
+int sleep_until_ns(uint64_t deadline);
 /* Called by a dying task: switch away for good (the reaper frees the stack). */
 __attribute__((noreturn)) void sched_exit_current(void);
 /* From the timer interrupt: account time, wake sleepers, preempt user code. */

@@ -13,7 +13,7 @@ struct trapframe;
 enum task_state {
     TASK_RUNNABLE, /* on the run queue */
     TASK_RUNNING,  /* on a CPU */
-    TASK_SLEEPING, /* waiting for wake_tick (polling waits and sleeps) */
+    TASK_SLEEPING, /* waiting for wake_ns (polling waits and sleeps) */
     TASK_DEAD,     /* exited; the scheduler frees it once it has switched away */
 };
 
@@ -32,7 +32,7 @@ struct task {
     struct trapframe *tf;       /* saved user registers (user tasks) */
     uint64_t fs_base;           /* arch_prctl(ARCH_SET_FS): TLS */
     int cpu;                    /* where it last ran */
-    uint64_t wake_tick;         /* TASK_SLEEPING: runnable again at this tick */
+    uint64_t wake_ns;           /* TASK_SLEEPING: runnable at the first tick after time_ns() reaches this */
     uint64_t utime, stime;      /* ticks spent in user and kernel mode */
     uint64_t start_time;        /* ticks since boot at creation */
     uint64_t sig_blocked;       /* blocked signal mask (bit n-1 = signal n) */

@@ -84,8 +84,8 @@ static int default_action(int sig)
     }
 }
 
-/* Take the next deliverable signal off the pending masks (0 if none). */
-static int dequeue_signal(struct task *t)
+/* Take the next deliverable signal off the pending masks (0 if none), with its origin. */
+static int dequeue_signal(struct task *t, struct sig_origin *origin)
 {
     struct process *p = t->proc;
     spin_lock(&p->lock);
@@ -97,13 +97,15 @@ static int dequeue_signal(struct task *t)
             t->sig_pending &= ~SIGBIT(sig);
         else
             p->sig_pending &= ~SIGBIT(sig);
+        *origin = p->sig_origin[sig - 1];
     }
     spin_unlock(&p->lock);
     return sig;
 }
 
 /* Build the frame and point tf at the handler: 0, or -EFAULT if the stack is bad. */
-static int setup_frame(struct trapframe *tf, int sig, const struct sigaction_k *act, uint64_t old_mask)
+static int setup_frame(struct trapframe *tf, int sig, const struct sigaction_k *act, uint64_t old_mask,
+                       const struct sig_origin *origin)
 {
     struct task *t = current_task();
     uint64_t sp = tf->rsp - 128; /* skip the red zone */
@@ -133,7 +135,10 @@ static int setup_frame(struct trapframe *tf, int sig, const struct sigaction_k *
         mc->cr2 = t->fault_addr;
         t->fault_addr = 0;
     } else {
-        f.info[2] = 0; /* SI_USER */
+        f.info[2] = origin->code;
+        f.info[4] = origin->pid;
+        f.info[5] = origin->uid;
+        f.info[6] = origin->status;
     }
     uint8_t fx[512] __attribute__((aligned(16)));
     fpu_save(fx); /* the user's live FP registers */
@@ -169,7 +174,8 @@ void signal_deliver(struct trapframe *tf)
         task_exit();
     struct process *p = t->proc;
     for (;;) {
-        int sig = dequeue_signal(t);
+        struct sig_origin origin = { 0, 0, 0, 0 };
+        int sig = dequeue_signal(t, &origin);
         if (!sig)
             break;
         spin_lock(&p->sighand->lock);
@@ -183,15 +189,15 @@ void signal_deliver(struct trapframe *tf)
                 what = ACT_TERM;
             if (what == ACT_IGNORE)
                 continue;
-            process_exit_group(sig | (what == ACT_CORE ? 0x80 : 0));
+            process_exit_group(sig); /* Keel writes no core files: no WCOREDUMP bit */
         }
         if (act.handler == 1) /* SIG_IGN */
             continue;
         fix_interrupted_syscall(tf, (act.flags & SA_RESTART) != 0);
         uint64_t old_mask = t->restore_blocked ? t->saved_blocked : t->sig_blocked;
         t->restore_blocked = 0;
-        if (setup_frame(tf, sig, &act, old_mask) < 0)
-            process_exit_group(SIGSEGV | 0x80); /* no stack to run the handler on */
+        if (setup_frame(tf, sig, &act, old_mask, &origin) < 0)
+            process_exit_group(SIGSEGV); /* no stack to run the handler on */
         t->sig_blocked |= act.mask | ((act.flags & SA_NODEFER) ? 0 : SIGBIT(sig));
         t->sig_blocked &= ~UNBLOCKABLE;
         return;
@@ -218,10 +224,10 @@ long sys_rt_sigreturn(void)
     struct rt_sigframe f;
     uint8_t fx[512] __attribute__((aligned(16)));
     if (copy_from_user(&f, frame_addr, sizeof f) < 0)
-        process_exit_group(SIGSEGV | 0x80);
+        process_exit_group(SIGSEGV);
     struct sigcontext_k *mc = &f.uc.mc;
     if (mc->rip > USER_LIMIT || mc->rsp > USER_LIMIT) /* iretq would fault on a kernel address */
-        process_exit_group(SIGSEGV | 0x80);
+        process_exit_group(SIGSEGV);
     tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11;
     tf->r12 = mc->r12, tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15;
     tf->rdi = mc->rdi, tf->rsi = mc->rsi, tf->rbp = mc->rbp, tf->rbx = mc->rbx;

@@ -17,7 +17,7 @@
 #define SIG_SETMASK 2
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
-int signal_send(struct process *p, int sig)
+int signal_send_info(struct process *p, int sig, int code, int pid, int status)
 {
     if (sig < 1 || sig > NSIG)
         return -EINVAL;
@@ -25,16 +25,35 @@ int signal_send(struct process *p, int sig)
         return 0; /* a zombie takes no more signals */
     spin_lock(&p->lock);
     p->sig_pending |= SIGBIT(sig);
+    p->sig_origin[sig - 1] = (struct sig_origin){ code, pid, 0, status };
     spin_unlock(&p->lock);
     return 0;
+}
+
+/* si_code and si_pid for a signal sent by the running code. */
+static void sender(int *code, int *pid)
+{
+    struct process *self = current_proc();
+    *pid = self ? self->pid : 0;
+    *code = self && self != kernel_process() ? 0 /* SI_USER */ : 0x80 /* SI_KERNEL */;
+}
+
+int signal_send(struct process *p, int sig)
+{
+    int code, pid;
+    sender(&code, &pid);
+    return signal_send_info(p, sig, code, pid, 0);
 }
 
 int signal_send_task(struct task *t, int sig)
 {
     if (sig < 1 || sig > NSIG)
         return -EINVAL;
+    int code, pid;
+    sender(&code, &pid);
     spin_lock(&t->proc->lock);
     t->sig_pending |= SIGBIT(sig);
+    t->proc->sig_origin[sig - 1] = (struct sig_origin){ code == 0 ? -6 /* SI_TKILL */ : code, pid, 0, 0 };
     spin_unlock(&t->proc->lock);
     return 0;
 }

@@ -37,6 +37,8 @@ struct trapframe;
 
 /* Queue sig for a process (any thread may take it) / one thread / a group. */
 int signal_send(struct process *p, int sig);
+/* The same with an explicit siginfo origin (si_code, si_pid, si_status). */
+int signal_send_info(struct process *p, int sig, int code, int pid, int status);
 int signal_send_task(struct task *t, int sig);
 int signal_send_pgrp(int pgid, int sig);
 /* Is a signal pending that would interrupt the current task's blocking call? */

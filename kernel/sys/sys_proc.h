@@ -63,6 +63,7 @@ long sys_sched_yield(void);
 long sys_getrusage(int who, uaddr_t usage);
 long sys_sysinfo(uaddr_t info);
 /* sys_time.c */
+uint64_t clock_ns(int clock); /* CLOCK_REALTIME (0), CLOCK_MONOTONIC (1), ... in ns */
 long sys_clock_gettime(int clock, uaddr_t ts);
 long sys_clock_getres(int clock, uaddr_t ts);
 long sys_gettimeofday(uaddr_t tv, uaddr_t tz);

@@ -48,7 +48,7 @@ static uint64_t read_rtc(void)
     return days * 86400 + h * 3600 + mi * 60 + s;
 }
 
-static uint64_t clock_ns(int clock)
+uint64_t clock_ns(int clock)
 {
     switch (clock) {
     case CLOCK_REALTIME:
@@ -107,17 +107,16 @@ long sys_time(uaddr_t t)
 /* Sleep until the clock reads `until` ns; on a signal, report the rest in rem. */
 static long sleep_until(int clock, uint64_t until, uaddr_t rem)
 {
-    uint64_t tick_ns = 1000000000 / TIMER_HZ;
-    while (clock_ns(clock) < until) {
-        uint64_t left = until - clock_ns(clock);
-        if (sleep_ticks((left + tick_ns - 1) / tick_ns) < 0) {
-            uint64_t now = clock_ns(clock);
-            left = until > now ? until - now : 0;
-            struct timespec_u r = { (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
-            if (rem && copy_to_user(rem, &r, sizeof r) < 0)
-                return -EFAULT;
-            return -EINTR;
-        }
+    uint64_t now = clock_ns(clock);
+    if (now >= until)
+        return 0;
+    if (sleep_until_ns(time_ns() + (until - now)) < 0) {
+        now = clock_ns(clock);
+        uint64_t left = until > now ? until - now : 0;
+        struct timespec_u r = { (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+        if (rem && copy_to_user(rem, &r, sizeof r) < 0)
+            return -EFAULT;
+        return -EINTR;
     }
     return 0;
 }

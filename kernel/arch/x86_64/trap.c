@@ -12,6 +12,7 @@
 #include "drivers/console.h"
 #include "lib/panic.h"
 #include "lib/uaccess.h"
+#include "lib/errno.h"
 #include "mm/vm.h"
 #include "proc/process.h"
 #include "sched/sched.h"
@@ -72,10 +73,14 @@ static int handle_page_fault(struct trapframe *tf)
     if (addr <= USER_LIMIT && p && p->mm && (user || ex_table_fixup(tf->rip))) {
         if (tf->rflags & RFLAGS_IF)
             sti(); /* paging in may wait for the address space's lock */
-        int handled = vm_handle_fault(p->mm, addr, (tf->error & 2) != 0, (tf->error & 16) != 0) == 0;
+        int err = vm_handle_fault(p->mm, addr, (tf->error & 2) != 0, (tf->error & 16) != 0);
         cli();
-        if (handled)
+        if (err == 0)
             return 1;
+        if (err == -EIO && user) {
+            signal_fault(SIGBUS, 2 /* BUS_ADRERR */, addr);
+            return 1;
+        }
     }
     if (user) {
         signal_fault(SIGSEGV, (tf->error & 1) ? 2 /* SEGV_ACCERR */ : 1 /* SEGV_MAPERR */, addr);

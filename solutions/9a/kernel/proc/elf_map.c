@@ -2,7 +2,9 @@
  * Lab 9a, checkpoint 9A.3: the ELF loader maps into the process's own page
  * table. The file-backed pages are read now (into fresh frames, mapped with
  * PTE_USER and the segment's permissions); the zero-filled tail (.bss) is
- * left to demand paging through the segment's region.
+ * left to demand paging through the segment's region. As with Linux's
+ * mmap of the file, bytes past the end of the file read as zero, and whole
+ * pages past it raise SIGBUS when touched.
  */
 #include "proc/elf_map.h"
 #include "mm/paging.h"
@@ -26,9 +28,13 @@ int elf_map_segment(struct mm *mm, vaddr_t va, size_t memsz, struct file *f, uin
         vaddr_t from = page > va ? page : va;
         vaddr_t to = page + PAGE_SIZE < file_end ? page + PAGE_SIZE : file_end;
         long n = file_pread_kernel(f, (char *)phys_to_virt(frame) + (from - page), to - from, off + (from - va));
-        if (n != (long)(to - from)) {
+        if (n < 0) {
             pmm_free(frame);
-            return n < 0 ? (int)n : -ENOEXEC; /* the file is shorter than its headers say */
+            return (int)n;
+        }
+        if (n == 0 && from == page) { /* the file ends before this page: touching it is a bus error */
+            pmm_free(frame);
+            return vm_map_anon(mm, page, PAGE_ROUND_UP(file_end) - page, flags | VMA_SIGBUS);
         }
         err = paging_map(mm->pml4, page, frame, vm_pte_flags(flags));
         if (err < 0) {
