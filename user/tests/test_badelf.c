@@ -158,6 +158,29 @@ static const struct bad_case cases[] = {
     {"badelf-missing-interpreter", m_interp_missing, "ENOENT", 0},
 };
 
+/*
+ * A case must not stop the rest: after CASE_SECONDS the child is killed and
+ * the case reported as hung (and as unkillable if SIGKILL does not help).
+ */
+enum { CASE_SECONDS = 20 };
+static const char *wait_with_deadline(pid_t pid, int *st)
+{
+    int killed = 0;
+    for (int ms = 0; ms < (CASE_SECONDS + 5) * 1000; ms += 10) {
+        pid_t r = waitpid(pid, st, WNOHANG);
+        if (r == pid)
+            return killed ? "hung (killed after 20 s)" : NULL;
+        if (r < 0 && errno != EINTR)
+            return "lost the child";
+        if (!killed && ms >= CASE_SECONDS * 1000) {
+            kill(pid, SIGKILL);
+            killed = 1;
+        }
+        t_msleep(10);
+    }
+    return "hung, and SIGKILL did not end it";
+}
+
 /* Writes the case's file, runs it in a child, describes what happened. */
 static const char *run_case(const struct bad_case *c, char *out, size_t outlen)
 {
@@ -185,11 +208,15 @@ static const char *run_case(const struct bad_case *c, char *out, size_t outlen)
         _exit(126);
     }
     close(pfd[1]);
+    int st = 0;
+    const char *hung = wait_with_deadline(pid, &st);
+    if (hung) {
+        close(pfd[0]);
+        return hung;
+    }
     int e = 0;
     ssize_t n = read(pfd[0], &e, sizeof e);
     close(pfd[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
     if (n == sizeof e)
         snprintf(out, outlen, "%s", t_errname(e));
     else

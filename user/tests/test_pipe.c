@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -180,21 +181,23 @@ static void test_atomic_writes(void)
             close(p[0]);
             char rec[REC];
             memset(rec, 'A' + k, REC);
-            for (int i = 0; i < COUNT; i++)
-                if (write(p[1], rec, REC) != REC)
-                    _exit(1);
+            for (int i = 0; i < COUNT; i++) {
+                ssize_t w = write(p[1], rec, REC);
+                if (w != REC)
+                    _exit(w < 0 ? 100 + errno % 100 : 1);   /* 1: a short write */
+            }
             _exit(0);
         }
     }
     close(p[1]);
     static char all[2 * REC * COUNT + 1];
     size_t total = 0;
-    ssize_t r;
+    ssize_t r = 0;
     while (total < sizeof all && (r = read(p[0], all + total, sizeof all - total)) > 0)
         total += r;
+    int read_errno = r < 0 ? errno : 0;
     close(p[0]);
-    child_status(pids[0]);
-    child_status(pids[1]);
+    int st0 = child_status(pids[0]), st1 = child_status(pids[1]);
     int torn = 0;
     for (size_t i = 0; i + REC <= total; i += REC)
         for (size_t j = 1; j < REC; j++)
@@ -202,8 +205,12 @@ static void test_atomic_writes(void)
                 torn++;
                 break;
             }
-    t_check("pipe-buf-writes-atomic", total == 2 * REC * COUNT && torn == 0, "total %zu, %d torn records", total,
-            torn);
+    char w0[32], w1[32];
+    snprintf(w0, sizeof w0, "%s", t_status(st0));
+    snprintf(w1, sizeof w1, "%s", t_status(st1));
+    t_check("pipe-buf-writes-atomic", total == 2 * REC * COUNT && torn == 0,
+            "read %zu bytes (last read: %s), %d torn records; writers: %s, %s", total,
+            read_errno ? t_errname(read_errno) : "0 = EOF", torn, w0, w1);
 }
 
 static void test_pipe2_flags(void)
