@@ -505,6 +505,9 @@ def get_config(argv=None):
                    default=float(os.environ.get("KEEL_TIMEOUT_SCALE", "1")),
                    help="multiply every timeout (slow machines)")
     p.add_argument("--list", action="store_true", help="list the tests and exit")
+    p.add_argument("--expect-fail", action="store_true",
+                   help="honesty check on a build where the lab is stubbed: exit 0 only if every "
+                        "selected test outside the 'base' checkpoint fails")
     a = p.parse_args(argv)
     c = Config()
     build = a.build.rstrip("/")
@@ -524,6 +527,7 @@ def get_config(argv=None):
     c.rerun_hint = a.rerun_hint
     c.timeout_scale = a.timeout_scale
     c.list = a.list
+    c.expect_fail = a.expect_fail
     c.qemu = os.environ.get("QEMU", "qemu-system-x86_64")
     c.kvm = os.environ.get("KVM") == "1"
     c.symbolizer = Symbolizer(c.kernel)
@@ -1457,6 +1461,18 @@ def run_tests(argv=None, out=None):
     out.write("(%d tests in %.1f s)\n" % (len(insts), time.time() - t0))
     if cfg.json_file:
         write_json(cfg.json_file, insts, score, total)
+    if getattr(cfg, "expect_fail", False):
+        # On a stub, a lab test that passes tests nothing; base tests must still pass.
+        dishonest = [i for i in insts if i.passed and i.spec.checkpoint != "base"]
+        broken_base = [i for i in insts if not i.passed and i.spec.checkpoint == "base"]
+        for i in dishonest:
+            out.write("honesty: %s passes on this stubbed build: it tests nothing\n" % i.name)
+        for i in broken_base:
+            out.write("honesty: base test %s fails on this build\n" % i.name)
+        out.write("honesty: %s\n" % ("ok" if not dishonest and not broken_base else "FAIL"))
+        out.write("Score: %d/%d\n" % (score, total))
+        out.flush()
+        return _finish(argv, 0 if not dishonest and not broken_base else 1)
     out.write("Score: %d/%d\n" % (score, total))
     out.flush()
     return _finish(argv, 0 if score == total else 1)

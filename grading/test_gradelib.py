@@ -464,6 +464,30 @@ class WithFakeQemu(Fakes):
         self.assertIn(" -S -gdb tcp:127.0.0.1:", args)
         self.assertRegex(err.getvalue(), r"gdb \S+kernel.elf -ex 'target remote :\d+'")
 
+    def test_expect_fail(self):
+        gradelib.checkpoint("9Z.1", "a stubbed checkpoint")
+
+        @gradelib.test("9Z.1/stubbed", points=2, smp=1, cmdline="ktest=bad", timeout=20)
+        def stubbed(t):
+            t.boot().expect_line(r"^ktest bad: ok$")
+
+        @gradelib.test("base/boots", points=1, smp=1, cmdline="ktest=pmm", timeout=20)
+        def boots(t):
+            t.boot().expect_line(r"^ktest pmm: ok$")
+
+        status, out = self.grade("--expect-fail")
+        self.assertEqual(status, 0, out)
+        self.assertIn("honesty: ok", out)
+
+        @gradelib.test("9Z.1/lazy", points=1, smp=1, cmdline="ktest=pmm", timeout=20)
+        def lazy(t):
+            t.boot().expect_line(r"^ktest pmm: ok$")
+
+        status, out = self.grade("--expect-fail")
+        self.assertEqual(status, 1, out)
+        self.assertIn("honesty: 9Z.1/lazy passes on this stubbed build: it tests nothing", out)
+        self.assertEqual(out.strip().splitlines()[-1], "Score: 2/4")
+
     def test_missing_qemu(self):
         @gradelib.test("base/any", points=1, smp=1, timeout=20)
         def any_(t):
