@@ -8,6 +8,7 @@ memory sizes and the base ktests, under -smp 1 and -smp 4.
 
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +34,6 @@ def lab_owned(cfg, names):
     """The ktests defined in a lab file (one with a solutions/<lab>/ twin) or
     in a lab's test file (kernel/test/lab9a_test.c): their lab's grader
     grades them, not this one (they fail on the stubs)."""
-    import subprocess
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         nm = subprocess.run(["nm", cfg.kernel], capture_output=True, text=True, timeout=30).stdout
