@@ -1276,6 +1276,9 @@ def run_one(cfg, inst):
 
 def failure_report(cfg, inst, failure, run):
     rep = []
+    if run is not None and run.exit_status == 1 and not run.lines:
+        err = run.stderr().strip().splitlines()
+        rep.append("    QEMU did not start the kernel: %s" % (err[-1] if err else "exit status 1"))
     msg = str(failure).rstrip().split("\n")
     rep.append("    " + msg[0])
     rep += ["    " + l for l in msg[1:]]
