@@ -1,5 +1,5 @@
 /*
- * fuzz_syscalls SEED COUNT [-v]: COUNT system calls, chosen and argued by a
+ * fuzz_syscalls SEED COUNT [-v | -vv] [-b N]: COUNT system calls, chosen and argued by a
  * seeded generator, so a crash is reproducible from its seed.
  *
  * Calls come from a list of ones that are safe for the machine running the
@@ -15,6 +15,8 @@
  * 0-2 on /dev/null, so a batch that ruins its own address space (munmap,
  * a garbage signal handler) just ends; the parent counts how batches ended,
  * kills one that hangs, and prints `fuzz_syscalls: N calls, seed S, survived`.
+ * -v tells how each batch ended, -vv also prints every call before making
+ * it, -b N starts at batch N: `fuzz_syscalls S 1000 -vv -b N` replays one.
  */
 #include "testlib.h"
 
@@ -61,7 +63,8 @@ static uintptr_t unmapped_page;
 static struct timespec tiny_ts_storage = {0, 1000};
 static struct timespec *const tiny_ts = &tiny_ts_storage;  /* outside region: calls cannot enlarge it */
 static int forks_left;
-static int trace_fd = -1;               /* -v: each call on stderr, before it runs */
+static int trace_fd = -1;               /* -vv: each call on stderr, before it runs */
+static int verbose;                     /* -v: how each batch ended */
 enum { TRACE_FD = 200 };                /* above the batch's fd limit: calls cannot close it */
 
 static const char *const paths[] = {
@@ -394,16 +397,23 @@ static int wait_batch(pid_t pid, int *hung)
 
 int main(int argc, char **argv)
 {
-    if (argc > 3 && !strcmp(argv[3], "-v"))
-        trace_fd = 2;
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
     long count = argc > 2 ? strtol(argv[2], NULL, 0) : 10000;
+    uint64_t first = 0;                 /* -b N: start at batch N, to replay one */
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "-v"))
+            verbose = 1;
+        else if (!strcmp(argv[i], "-vv"))
+            verbose = 1, trace_fd = 2;
+        else if (!strcmp(argv[i], "-b") && i + 1 < argc)
+            first = strtoull(argv[++i], NULL, 0);
+    }
     t_begin("fuzz_syscalls");
     const char *dir = t_scratch();
     if (!dir)
         return 1;
     long done = 0, batches = 0, by_signal = 0, hangs = 0;
-    for (uint64_t b = 0; done < count; b++) {
+    for (uint64_t b = first; done < count; b++) {
         long n = count - done < BATCH ? count - done : BATCH;
         pid_t pid = fork();
         if (pid < 0) {
@@ -417,7 +427,7 @@ int main(int argc, char **argv)
         hangs += hung;
         if (st != -1 && WIFSIGNALED(st) && !hung)
             by_signal++;
-        if (trace_fd >= 0)
+        if (verbose)
             t_note("batch %lu: %s%s", (unsigned long)b, t_status(st), hung ? " (hung, killed)" : "");
         /* Orphaned grandchildren may be ours if we are PID 1. */
         while (waitpid(-1, NULL, WNOHANG) > 0)
