@@ -65,7 +65,7 @@ static void write_all(FILE *f, const void *buf, size_t n)
         die(out_name, strerror(errno));
 }
 
-// LZ4 compression: one frame, blocks read one at a time into the window.
+/* LZ4 compression: one frame, blocks read one at a time into the window. */
 static void lz4_compress_stream(FILE *in, FILE *out, int level)
 {
     struct lz4_frame_params p = {
@@ -104,7 +104,7 @@ static void lz4_compress_stream(FILE *in, FILE *out, int level)
     free(win), free(obuf), free(ws);
 }
 
-// LZ4 decompression: every frame in the input, fed in 64 KiB chunks.
+/* LZ4 decompression: every frame in the input, fed in 64 KiB chunks. */
 static void lz4_decompress_stream(FILE *in, FILE *out)
 {
     struct lz4_dctx d;

@@ -41,7 +41,7 @@ static inline bool usable(const uint8_t *base, size_t low, size_t m, size_t cur)
     return m >= low && cur - m - 1 < LZ4_MAX_DISTANCE && lz4_rd32(base + m) == lz4_rd32(base + cur);
 }
 
-// Greedy hash-table matcher over base[start, end); see lz4_internal.h.
+/* Greedy hash-table matcher over base[start, end); see lz4_internal.h. */
 static inline __attribute__((always_inline)) long
 compress_generic(void *table, const uint8_t *base, size_t low, size_t start, size_t end,
                  uint8_t *dst, size_t cap, int accel, const bool small)
@@ -117,7 +117,7 @@ last:
     return (long)(op - dst);
 }
 
-// Pick the table layout: u16 when every offset from base fits in 16 bits.
+/* Pick the table layout: u16 when every offset from base fits in 16 bits. */
 long lz4_fast_compress_range(uint32_t *table, const uint8_t *base, size_t low, size_t start,
                              size_t end, uint8_t *dst, size_t cap, int accel, bool fresh)
 {
@@ -144,7 +144,7 @@ size_t lz4_compress_workspace_size(int level)
     return __builtin_offsetof(struct lz4_cctx, t) + sizeof(uint32_t) * (1u << LZ4_FAST_HASH_LOG);
 }
 
-// Compress one independent block at any level into dst.
+/* Compress one independent block at any level into dst. */
 long lz4_block_compress(void *dst, size_t dst_cap, const void *src, size_t src_len, int level,
                         void *workspace)
 {

@@ -61,7 +61,7 @@ static inline void copy_match(uint8_t *op, size_t off, size_t ml, size_t room)
         *op++ = *m++;
 }
 
-// Decode one block; see lz4.h. Lengths are checked before every copy.
+/* Decode one block; see lz4.h. Lengths are checked before every copy. */
 long lz4_block_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len,
                           size_t prefix_len)
 {

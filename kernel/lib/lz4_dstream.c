@@ -56,7 +56,7 @@ static struct lz4_frame_info info_of(const struct lz4_dctx *d)
     return fi;
 }
 
-// The header is gathered: check it and set up for the frame's blocks.
+/* The header is gathered: check it and set up for the frame's blocks. */
 static long start_frame(struct lz4_dctx *d)
 {
     struct lz4_frame_info fi;
@@ -79,7 +79,7 @@ static long start_frame(struct lz4_dctx *d)
     return 0;
 }
 
-// A block is gathered: verify its checksum and decode it after the history.
+/* A block is gathered: verify its checksum and decode it after the history. */
 static long decode_gathered(struct lz4_dctx *d)
 {
     struct lz4_frame_info fi = info_of(d);
@@ -122,7 +122,7 @@ static long end_frame(struct lz4_dctx *d)
     return 0;
 }
 
-// One step of the state machine; returns 1 to go on, 0 to wait for I/O, or -error.
+/* One step of the state machine; returns 1 to go on, 0 to wait for I/O, or -error. */
 static long step(struct lz4_dctx *d, const uint8_t **ip, const uint8_t *iend, uint8_t **op,
                  uint8_t *oend)
 {
@@ -208,7 +208,7 @@ static long step(struct lz4_dctx *d, const uint8_t **ip, const uint8_t *iend, ui
     return -LZ4_ERR_PARAM;
 }
 
-// Feed input, drain output; see lz4.h for the return values.
+/* Feed input, drain output; see lz4.h for the return values. */
 long lz4_dctx_decompress(struct lz4_dctx *d, void *dst, size_t *dst_len, const void *src,
                          size_t *src_len)
 {

@@ -55,7 +55,7 @@ size_t lz4_frame_bound(size_t src_len, const struct lz4_frame_params *p)
     return LZ4_MAX_HEADER + src_len + blocks * 8 + 8;
 }
 
-// Start a frame: settle the parameters, reset the tables, write the header.
+/* Start a frame: settle the parameters, reset the tables, write the header. */
 long lz4_cstream_begin(void *workspace, void *dst, size_t dst_cap, const struct lz4_frame_params *p,
                        uint64_t content_size)
 {
@@ -95,7 +95,7 @@ long lz4_cstream_begin(void *workspace, void *dst, size_t dst_cap, const struct 
     return (long)(q + 1 - d);
 }
 
-// Emit win[start, end) as one data block (compressed or raw).
+/* Emit win[start, end) as one data block (compressed or raw). */
 long lz4_cstream_block(void *workspace, void *dst, size_t dst_cap, const uint8_t *win, size_t start,
                        size_t end)
 {
@@ -144,7 +144,7 @@ long lz4_cstream_block(void *workspace, void *dst, size_t dst_cap, const uint8_t
     return 4 + r + (long)sum;
 }
 
-// The caller moved win[shift..] to win[0..]: rebase every stored offset.
+/* The caller moved win[shift..] to win[0..]: rebase every stored offset. */
 void lz4_cstream_slide(void *workspace, size_t shift)
 {
     struct lz4_cctx *c = workspace;
@@ -160,7 +160,7 @@ void lz4_cstream_slide(void *workspace, size_t shift)
     c->low = c->low > shift ? c->low - shift : 0;
 }
 
-// Finish the frame: end mark and the optional content checksum.
+/* Finish the frame: end mark and the optional content checksum. */
 long lz4_cstream_end(void *workspace, void *dst, size_t dst_cap)
 {
     struct lz4_cctx *c = workspace;
@@ -174,7 +174,7 @@ long lz4_cstream_end(void *workspace, void *dst, size_t dst_cap)
     return (long)n;
 }
 
-// One-shot: the whole input is the window, so linked blocks need no copy.
+/* One-shot: the whole input is the window, so linked blocks need no copy. */
 long lz4_frame_compress(void *dst, size_t dst_cap, const void *src, size_t src_len,
                         const struct lz4_frame_params *p, void *workspace)
 {

@@ -19,7 +19,7 @@ size_t lz4_header_len(uint8_t flg)
     return 4 + 2 + ((flg & 0x08) ? 8 : 0) + ((flg & 0x01) ? 4 : 0) + 1;
 }
 
-// Parse a frame header of exactly lz4_header_len(p[4]) bytes starting at the magic.
+/* Parse a frame header of exactly lz4_header_len(p[4]) bytes starting at the magic. */
 long lz4_parse_header(const uint8_t *p, struct lz4_frame_info *fi)
 {
     uint8_t flg = p[4], bd = p[5];
@@ -42,7 +42,7 @@ long lz4_parse_header(const uint8_t *p, struct lz4_frame_info *fi)
     return (long)len;
 }
 
-// Decode one data block (raw or compressed) into op; returns its size.
+/* Decode one data block (raw or compressed) into op; returns its size. */
 long lz4_decode_block(uint8_t *op, size_t room, const uint8_t *ip, uint32_t word, size_t hist,
                       const struct lz4_frame_info *fi)
 {
@@ -61,7 +61,7 @@ long lz4_decode_block(uint8_t *op, size_t room, const uint8_t *ip, uint32_t word
     return r;
 }
 
-// Decode one frame whose header starts at *ipp; advances *ipp past it.
+/* Decode one frame whose header starts at *ipp; advances *ipp past it. */
 static long decode_frame(uint8_t *dst, size_t cap, const uint8_t **ipp, const uint8_t *iend)
 {
     const uint8_t *ip = *ipp;
@@ -113,7 +113,7 @@ static long decode_frame(uint8_t *dst, size_t cap, const uint8_t **ipp, const ui
     return (long)out;
 }
 
-// Decode all frames in src back to back; skippable frames are skipped.
+/* Decode all frames in src back to back; skippable frames are skipped. */
 long lz4_frame_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len)
 {
     const uint8_t *ip = src, *iend = ip + src_len;

@@ -61,7 +61,7 @@ static void insert_upto(struct lz4_hc_tables *t, const uint8_t *base, size_t tar
         t->next = target;
 }
 
-// Longest match at base+cur longer than best->len, trying `tries` candidates.
+/* Longest match at base+cur longer than best->len, trying `tries` candidates. */
 static bool find_longer(struct lz4_hc_tables *t, const uint8_t *base, size_t low, size_t cur,
                         const uint8_t *limit, unsigned tries, struct hc_match *best)
 {
@@ -95,7 +95,7 @@ static bool find_longer(struct lz4_hc_tables *t, const uint8_t *base, size_t low
     return found;
 }
 
-// Hash-chain matcher with lazy evaluation over base[start, end).
+/* Hash-chain matcher with lazy evaluation over base[start, end). */
 long lz4_hc_compress_range(struct lz4_hc_tables *t, const uint8_t *base, size_t low, size_t start,
                            size_t end, uint8_t *dst, size_t cap, int level)
 {

@@ -164,7 +164,7 @@ static double measure(const struct bench_codec *c, struct unit_job *j, void *cws
     return (double)j->n / best / 1e6;
 }
 
-// One table row: ratio, compress and decompress speed, verified round trip.
+/* One table row: ratio, compress and decompress speed, verified round trip. */
 static void bench_row(const struct bench_codec *c, const unsigned char *src, size_t n, size_t unit,
                       double min_s)
 {

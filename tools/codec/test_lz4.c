@@ -179,7 +179,7 @@ static void test_xxhash(void)
     group_end("xxhash");
 }
 
-// Every mode on every corpus file: ours->ours (one-shot and streaming), ours->liblz4.
+/* Every mode on every corpus file: ours->ours (one-shot and streaming), ours->liblz4. */
 static void test_roundtrip(void)
 {
     for (size_t f = 0; f < NFILES; f++) {
@@ -223,7 +223,7 @@ static void test_roundtrip(void)
     group_end("round trips (+liblz4 frames)");
 }
 
-// Raw blocks both ways: ours -> LZ4_decompress_safe, liblz4 -> ours.
+/* Raw blocks both ways: ours -> LZ4_decompress_safe, liblz4 -> ours. */
 static void test_blocks(void)
 {
     static const int levels[] = { 0, -4, 4, 9 };
@@ -283,7 +283,7 @@ static void check_frame_file(const char *path, const uint8_t *want, size_t n, co
     free(kd), free(c), free(d);
 }
 
-// Frames made by the lz4 CLI decode with ours; ours decode with lz4 -d.
+/* Frames made by the lz4 CLI decode with ours; ours decode with lz4 -d. */
 static void test_cli(void)
 {
     static const char *const opts[] = {
@@ -386,7 +386,7 @@ static long compress_alloc(const uint8_t *src, size_t n, const struct lz4_frame_
     return lz4_frame_compress(*out, cap, src, n, p, ws);
 }
 
-// Truncations, bit flips, random bytes and checksum mismatches -> errors.
+/* Truncations, bit flips, random bytes and checksum mismatches -> errors. */
 static void test_bad_input(void)
 {
     size_t tn, bn;
