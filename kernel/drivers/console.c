@@ -78,8 +78,19 @@ void console_lock_for_panic(void)
         cpu_relax();
 }
 
+static void (*input_handler)(char c);
+
+void console_set_input_handler(void (*handler)(char c))
+{
+    input_handler = handler;
+}
+
 void console_input(char c)
 {
+    if (input_handler) {
+        input_handler(c);
+        return;
+    }
     spin_lock(&input.lock);
     if (input.tail - input.head < INPUT_SIZE)
         input.buf[input.tail++ % INPUT_SIZE] = c;

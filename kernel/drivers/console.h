@@ -14,6 +14,8 @@ void console_write_unlocked(const char *s);
 /* Take the console for a multi-line report (panic): other CPUs wait. */
 void console_lock_for_panic(void);
 
-/* Input side: bytes from the UART interrupt, read by the kernel's line reader. */
+/* Input side: bytes from the UART interrupt go to the handler set here (the
+ * tty once user space runs), or else to a ring read by console_getc(). */
+void console_set_input_handler(void (*handler)(char c));
 void console_input(char c);
 int console_getc(void); /* -1 when nothing is waiting */

@@ -173,9 +173,12 @@ void process_exit_group(int status)
         p->exiting = 1;
         p->exit_status = status;
     }
-    for (struct task *t = p->threads; t; t = t->thread_next)
-        if (t != current_task())
+    for (struct task *t = p->threads; t; t = t->thread_next) {
+        if (t != current_task()) {
             t->kill_requested = 1;
+            sched_wake_sleeper(t);
+        }
+    }
     spin_unlock(&p->lock);
     task_exit();
 }

@@ -13,6 +13,7 @@
 #include "fs/vfs.h"
 #include "fs/fdtable.h"
 #include "fs/fs_struct.h"
+#include "fs/tty.h"
 #include "arch/x86_64/bootinfo.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
@@ -100,6 +101,7 @@ int start_init(void)
         return -ENOSYS;
     }
     vfs_init();
+    console_set_input_handler(tty_input); /* the serial console becomes a terminal */
     if (bootinfo.nmodules > 0) {
         struct boot_module *m = &bootinfo.modules[0];
         if (initrd_unpack(phys_to_virt(m->start), m->end - m->start) < 0)

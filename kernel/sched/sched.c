@@ -173,10 +173,27 @@ void yield(void)
     spin_unlock(&rq_lock);
 }
 
+void sched_wake_sleeper(struct task *t)
+{
+    spin_lock(&rq_lock);
+    if (t->state == TASK_SLEEPING)
+        rq_push(t);
+    spin_unlock(&rq_lock);
+}
+
+/*
+ * Sleeping and signals: a sender sets the pending bit, then wakes the
+ * sleeper under rq_lock; a sleeper checks for signals under rq_lock before
+ * it sleeps. Either the sleeper sees the signal or the sender sees it asleep.
+ */
 void yield_poll(const char *reason)
 {
     struct task *t = current_task();
     spin_lock(&rq_lock);
+    if (signal_pending()) {
+        spin_unlock(&rq_lock);
+        return;
+    }
     t->state = TASK_SLEEPING;
     t->block_reason = reason;
     t->wake_ns = 0; /* the next tick */
@@ -189,9 +206,11 @@ int sleep_until_ns(uint64_t deadline)
 {
     struct task *t = current_task();
     while (time_ns() < deadline) {
-        if (signal_pending())
-            return -EINTR;
         spin_lock(&rq_lock);
+        if (signal_pending()) {
+            spin_unlock(&rq_lock);
+            return -EINTR;
+        }
         t->state = TASK_SLEEPING;
         t->block_reason = "sleep";
         t->wake_ns = deadline;

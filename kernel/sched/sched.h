@@ -27,6 +27,8 @@ void yield_poll(const char *reason);
 /* Sleep until time_ns() reaches deadline (returns early with -EINTR on a signal).
  * Deadlines use the same clock as clock_gettime, so sleeps and clocks agree. */
 int sleep_until_ns(uint64_t deadline);
+/* A signal arrived for t: if it sleeps, make it runnable now so it sees it. */
+void sched_wake_sleeper(struct task *t);
 /* Called by a dying task: switch away for good (the reaper frees the stack). */
 __attribute__((noreturn)) void sched_exit_current(void);
 /* From the timer interrupt: account time, wake sleepers, preempt user code. */

@@ -26,6 +26,8 @@ int signal_send_info(struct process *p, int sig, int code, int pid, int status)
     spin_lock(&p->lock);
     p->sig_pending |= SIGBIT(sig);
     p->sig_origin[sig - 1] = (struct sig_origin){ code, pid, 0, status };
+    for (struct task *t = p->threads; t; t = t->thread_next) /* any of them may take it */
+        sched_wake_sleeper(t);
     spin_unlock(&p->lock);
     return 0;
 }
@@ -54,6 +56,7 @@ int signal_send_task(struct task *t, int sig)
     spin_lock(&t->proc->lock);
     t->sig_pending |= SIGBIT(sig);
     t->proc->sig_origin[sig - 1] = (struct sig_origin){ code == 0 ? -6 /* SI_TKILL */ : code, pid, 0, 0 };
+    sched_wake_sleeper(t);
     spin_unlock(&t->proc->lock);
     return 0;
 }
