@@ -8,12 +8,12 @@
  * count reader and symbol spreading in zstd_fse.h.
  *
  * Memory: nothing allocates.  The one-shot decoder needs
- * zstd_decompress_workspace_size() bytes of workspace (145,496 bytes on
+ * zstd_decompress_workspace_size() bytes of workspace (145,512 bytes on
  * x86_64: a 128 KiB literal buffer plus the Huffman and FSE tables); its
  * window is the output buffer.  The streaming decoder keeps its window
  * inside its workspace: zstd_dstream_workspace_size(window_max) =
- * 2 * window_max + 2 * 128 KiB (block input buffer, decode slack) + the
- * decoder state, i.e. 17,185,160 bytes (16.4 MiB) for 8 MiB windows.
+ * window_max + 3 * 128 KiB (two block slots of the window ring, one block
+ * input buffer) + the decoder state: 8,927,672 bytes (8.5 MiB) for 8 MiB.
  * The largest window accepted is ZSTD_WINDOW_MAX (8 MiB): frames that
  * declare a larger window are refused with -ZSTD_E_WINDOW_TOO_LARGE, never
  * attempted (single-segment frames, whose window is their content size,
@@ -65,7 +65,7 @@ const char *zstd_error_name(long err);
 size_t zstd_decompress_workspace_size(void);
 
 /* Decode every frame in src (zstd frames and skippable frames, back to back)
- * into dst. Returns the decoded size or -err. */
+ * into dst. Returns the decoded size (0 for an empty src) or -err. */
 long zstd_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len,
                      void *workspace, size_t ws_size);
 

@@ -28,4 +28,6 @@ void zstd_dctx_reset(struct zstd_dctx *dc)
     dc->rep[0] = rep[0];
     dc->rep[1] = rep[1];
     dc->rep[2] = rep[2];
+    dc->ext_end = NULL;
+    dc->ext_len = 0;
 }

@@ -44,12 +44,14 @@ struct zstd_dctx {
     struct zstd_huf_cell huf_table[1u << ZSTD_HUF_MAX_BITS];
     unsigned huf_log;
     uint32_t rep[ZSTD_REP_NUM];
+    const uint8_t *ext_end;      /* older history segment (streaming only) */
+    size_t ext_len;
     const uint8_t *lit;          /* literals of the current block */
     size_t lit_size;
     uint8_t lit_buf[ZSTD_BLOCK_MAX + ZSTD_WILDCOPY_SLACK];
 };
 
-/* Forget the tables and repeat offsets: a new frame starts. */
+/* Forget the tables, repeat offsets and older history: a new frame starts. */
 void zstd_dctx_reset(struct zstd_dctx *dc);
 
 /* Bytes of frame header that src (len >= 5) announces, or -err. */
@@ -58,7 +60,8 @@ long zstd_frame_header_size(const uint8_t *src, size_t len);
 long zstd_parse_frame_header(struct zstd_frame_header *fh, const uint8_t *src, size_t len);
 
 /* Decode one compressed block src[0..len) to dst[0..cap); history is
- * [prefix, dst).  Returns the decoded size or -err. */
+ * [prefix, dst), preceded by dc->ext_len bytes ending at dc->ext_end.
+ * Returns the decoded size or -err. */
 long zstd_decode_block(struct zstd_dctx *dc, uint8_t *dst, size_t cap,
                        const uint8_t *prefix, const uint8_t *src, size_t len);
 

@@ -4,9 +4,12 @@
  * skippable frames back to back.  Everything lives in the caller's
  * workspace: the state below, a block-sized input buffer (used only when
  * a block arrives split across calls) and the window buffer.
- * The window buffer holds 2 * window_max + one block: blocks are decoded
- * at its end; when the next block might not fit, the last window_size
- * bytes move to the front (each byte moves at most about once).
+ * The window buffer holds window_max + 2 block slots and is used as a
+ * ring of whole blocks: each block is decoded into the next free slot
+ * (BLOCK_MAX + copy slack); when none is left at the end, decoding wraps
+ * to the start and the bytes left at the end (old_end) serve as the older
+ * history segment (dc.ext_*).  The slot being written never overlaps the
+ * window_size bytes before it, so no byte of history ever moves.
  */
 #include "lib/zstd.h"
 #include "lib/xxhash.h"
@@ -35,7 +38,8 @@ struct zstd_dstream {
     uint8_t *inbuf;             /* ZSTD_BLOCK_MAX bytes */
     uint8_t *win;               /* win_cap bytes */
     size_t win_cap, window_max;
-    size_t win_pos, flush_pos, frame_start;
+    size_t win_pos, flush_pos;  /* end of decoded data, end of output given */
+    size_t old_end;             /* end of the segment before the last wrap, 0 if none */
     struct xxh64_state xxh;
 };
 
@@ -47,16 +51,16 @@ size_t zstd_dstream_workspace_size(size_t window_max)
         window_max = ZSTD_WINDOW_MAX;
     if (window_max < (1u << ZSTD_WINDOWLOG_MIN))
         window_max = 1u << ZSTD_WINDOWLOG_MIN;
-    return sizeof(struct zstd_dstream) + 8 + ZSTD_BLOCK_MAX + 2 * window_max + WIN_EXTRA;
+    return sizeof(struct zstd_dstream) + 8 + ZSTD_BLOCK_MAX + window_max + 2 * WIN_EXTRA;
 }
 
 struct zstd_dstream *zstd_dstream_init(void *ws, size_t ws_size)
 {
-    size_t fixed = sizeof(struct zstd_dstream) + 8 + ZSTD_BLOCK_MAX + WIN_EXTRA;
-    if (!ws || ws_size < fixed + 2 * (1u << ZSTD_WINDOWLOG_MIN))
+    size_t fixed = sizeof(struct zstd_dstream) + 8 + ZSTD_BLOCK_MAX + 2 * WIN_EXTRA;
+    if (!ws || ws_size < fixed + (1u << ZSTD_WINDOWLOG_MIN))
         return NULL;
     struct zstd_dstream *ds = (struct zstd_dstream *)(((uintptr_t)ws + 7) & ~(uintptr_t)7);
-    size_t window_max = (ws_size - fixed) / 2;
+    size_t window_max = ws_size - fixed;
     if (window_max > ZSTD_WINDOW_MAX)
         window_max = ZSTD_WINDOW_MAX;
     ds->stage = ST_MAGIC;
@@ -66,8 +70,8 @@ struct zstd_dstream *zstd_dstream_init(void *ws, size_t ws_size)
     ds->inbuf = (uint8_t *)(ds + 1);
     ds->win = ds->inbuf + ZSTD_BLOCK_MAX;
     ds->window_max = window_max;
-    ds->win_cap = 2 * window_max + WIN_EXTRA;
-    ds->win_pos = ds->flush_pos = ds->frame_start = 0;
+    ds->win_cap = window_max + 2 * WIN_EXTRA;
+    ds->win_pos = ds->flush_pos = ds->old_end = 0;
     return ds;
 }
 
@@ -101,21 +105,24 @@ static long start_frame(struct zstd_dstream *ds)
     zstd_dctx_reset(&ds->dc);
     xxh64_reset(&ds->xxh, 0);
     ds->produced = 0;
-    ds->win_pos = ds->flush_pos = ds->frame_start = 0;
+    ds->win_pos = ds->flush_pos = ds->old_end = 0;
+    ds->dc.ext_len = 0;
     expect(ds, ST_BLOCK_HEADER, ZSTD_BLOCK_HEADER_SIZE);
     return 0;
 }
 
-/* Make room for one more block, keeping the last window_size bytes. */
+/* Pick the slot for the next block: wrap to the start when the end of the
+ * buffer cannot hold one, and describe the older segment that stays
+ * readable behind the slot (everything past the slot, up to old_end). */
 static void make_room(struct zstd_dstream *ds)
 {
-    if (ds->win_cap - ds->win_pos >= WIN_EXTRA)
-        return;
-    size_t keep = ds->win_pos < ds->fh.window_size ? ds->win_pos : (size_t)ds->fh.window_size;
-    size_t drop = ds->win_pos - keep;
-    __builtin_memmove(ds->win, ds->win + drop, keep);
-    ds->frame_start = ds->frame_start > drop ? ds->frame_start - drop : 0;
-    ds->win_pos = ds->flush_pos = keep;
+    if (ds->win_cap - ds->win_pos < WIN_EXTRA) {
+        ds->old_end = ds->win_pos;
+        ds->win_pos = ds->flush_pos = 0;
+    }
+    size_t slot_end = ds->win_pos + WIN_EXTRA;
+    ds->dc.ext_end = ds->win + ds->old_end;
+    ds->dc.ext_len = ds->old_end > slot_end ? ds->old_end - slot_end : 0;
 }
 
 /* Decode the block whose body is body[0..body_len) into the window. */
@@ -133,8 +140,7 @@ static long run_block(struct zstd_dstream *ds, const uint8_t *body)
         __builtin_memset(op, body[0], size);
         n = (long)size;
     } else {
-        n = zstd_decode_block(&ds->dc, op, ds->win_cap - ds->win_pos,
-                              ds->win + ds->frame_start, body, ds->body_len);
+        n = zstd_decode_block(&ds->dc, op, WIN_EXTRA, ds->win, body, ds->body_len);
         if (n < 0)
             return n;
     }

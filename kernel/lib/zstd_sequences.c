@@ -3,7 +3,10 @@
  * 3.1.1.3.2 and 3.1.1.4): the three code tables (predefined, RLE, FSE or
  * repeat), the interleaved backward FSE stream, repeat offsets, and
  * execution: literals then match, bounds-checked against the literal
- * buffer, the history [prefix, op) and the output end.
+ * buffer, the history and the output end.  History is [prefix, op), plus,
+ * for the streaming decoder after its window buffer wrapped, the older
+ * segment dc->ext_end - dc->ext_len .. dc->ext_end that logically precedes
+ * prefix.
  */
 #include "lib/zstd.h"
 #include "lib/zstd_bitstream.h"
@@ -66,9 +69,26 @@ static long load_table(struct zstd_seq_cell *dt, unsigned *log, uint8_t *have,
     }
 }
 
+/* Match starting before prefix: its head comes from the older segment,
+ * the rest follows on from prefix at the same distance. Exact copies. */
+static int copy_from_ext(const struct zstd_dctx *dc, uint8_t *op, const uint8_t *prefix,
+                         size_t off, size_t ml)
+{
+    size_t back = off - (size_t)(op - prefix);
+    if (off == 0 || back > dc->ext_len)
+        return -ZSTD_E_OFFSET;
+    size_t n = back < ml ? back : ml;
+    __builtin_memmove(op, dc->ext_end - back, n);
+    const uint8_t *m = prefix;
+    for (size_t i = n; i < ml; i++)
+        op[i] = *m++;
+    return 0;
+}
+
 /* Literals then match, exact byte copies: used near the output end. */
-static int exec_careful(uint8_t **opp, uint8_t *oend, const uint8_t **litp,
-                        const uint8_t *prefix, size_t ll, size_t ml, size_t off)
+static int exec_careful(const struct zstd_dctx *dc, uint8_t **opp, uint8_t *oend,
+                        const uint8_t **litp, const uint8_t *prefix, size_t ll, size_t ml,
+                        size_t off)
 {
     uint8_t *op = *opp;
     if (ll + ml > (size_t)(oend - op))
@@ -76,12 +96,12 @@ static int exec_careful(uint8_t **opp, uint8_t *oend, const uint8_t **litp,
     __builtin_memmove(op, *litp, ll);
     op += ll;
     *litp += ll;
+    *opp = op + ml;
     if (off > (size_t)(op - prefix) || off == 0)
-        return -ZSTD_E_OFFSET;
+        return copy_from_ext(dc, op, prefix, off, ml);
     const uint8_t *m = op - off;
     for (size_t i = 0; i < ml; i++)
         op[i] = m[i];
-    *opp = op + ml;
     return 0;
 }
 
@@ -178,7 +198,7 @@ static long run_sequences(struct zstd_dctx *dc, uint8_t *dst, size_t cap,
         if (ll > (size_t)(lit_end - lit))
             return -ZSTD_E_SEQUENCES;
         if ((size_t)(oend - op) < ll + ml + ZSTD_WILDCOPY_SLACK) {
-            int err = exec_careful(&op, oend, &lit, prefix, ll, ml, off);
+            int err = exec_careful(dc, &op, oend, &lit, prefix, ll, ml, off);
             if (err)
                 return err;
             continue;
@@ -197,9 +217,13 @@ static long run_sequences(struct zstd_dctx *dc, uint8_t *dst, size_t cap,
         }
         lit += ll;
         op = lend;
-        if (off > (size_t)(op - prefix) || off == 0)
-            return -ZSTD_E_OFFSET;
-        copy_match(op, off, ml);
+        if (off > (size_t)(op - prefix) || off == 0) {
+            int err = copy_from_ext(dc, op, prefix, off, ml);
+            if (err)
+                return err;
+        } else {
+            copy_match(op, off, ml);
+        }
         op += ml;
     }
     if (!zstd_bits_finished(&b))

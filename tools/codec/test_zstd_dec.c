@@ -7,7 +7,7 @@
  * streaming API in random pieces.  Then bad input: truncations, bit flips,
  * random bytes, oversized windows, dictionaries, checksum mismatches,
  * short output buffers.  One line per group, then a total.
- * Usage: test_zstd_dec CORPUS_DIR TMP_DIR
+ * Usage: test_zstd_dec CORPUS_DIR TMP_DIR   (ZD_QUICK=1: skip the slow groups)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,9 +482,25 @@ static void test_small_windows(void)
     static const struct { int wlog; size_t ws_window; const char *file; } cases[] = {
         { 20, 1u << 20, "edge-b4096k_2" }, { 17, 1u << 17, "binary-bash" },
         { 10, 1u << 10, "text-licenses" }, { 20, 1u << 20, "edge-pattern3-16m" },
+        { 23, 8u << 20, NULL },
     };
     for (size_t k = 0; k < NELEM(cases); k++) {
-        struct buf in = corpus_file(cases[k].file, SIZE_MAX);
+        struct buf in;
+        if (cases[k].file) {
+            in = corpus_file(cases[k].file, SIZE_MAX);
+        } else {   /* 12 MiB mixing kinds, with far repeats: an 8 MiB window in use */
+            struct buf a = corpus_file("binary-bash", SIZE_MAX), t = corpus_file("random-1m", SIZE_MAX);
+            in.n = 12u << 20;
+            in.p = malloc(in.n);
+            for (size_t pos = 0, i = 0; pos < in.n; i++) {
+                const struct buf *src = i % 3 == 1 ? &t : &a;
+                size_t n = src->n < in.n - pos ? src->n : in.n - pos;
+                memcpy(in.p + pos, src->p, n);
+                pos += n;
+            }
+            free_buf(&a);
+            free_buf(&t);
+        }
         struct buf c;
         size_t cap = ZSTD_compressBound(in.n);
         c.p = malloc(cap);
@@ -503,7 +519,8 @@ static void test_small_windows(void)
         unsigned char *out = malloc(in.n + 1);
         long last;
         long r = decode_stream(c.p, c.n, out, in.n + 1, 1 + next_rand() % 300000, &last);
-        check(r == (long)in.n && last == 0 && memcmp(out, in.p, in.n) == 0, cases[k].file,
+        check(r == (long)in.n && last == 0 && memcmp(out, in.p, in.n) == 0,
+              cases[k].file ? cases[k].file : "12 MiB mix",
               r < 0 ? zstd_error_name(r) : "mismatch");
         if (cases[k].wlog > 10) {   /* one notch smaller: refused */
             free(dws);
