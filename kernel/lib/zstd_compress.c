@@ -97,9 +97,6 @@ static size_t compress_block_body(struct zenc_ctx *c, uint8_t *dst, size_t limit
 		break;
 	}
 	size_t lsz = zenc_literals(c->ent, dst, limit, ss->lits, ss->nb_lits);
-#ifdef ZENC_DEBUG
-	zenc_debug_block(ss, lsz);
-#endif
 	if (!lsz || lsz >= limit)
 		return 0;
 	size_t ssz = zenc_sequences(c->ent, dst + lsz, limit - lsz, ss->seqs, ss->nb_seq);

@@ -39,7 +39,7 @@ struct zenc_params {
 	uint8_t hash_log;
 	uint8_t chain_log;  /* 0: no chain table */
 	uint8_t search_log; /* 2^search_log chain candidates per position */
-	uint8_t min_match;
+	uint8_t min_match;  /* 3: the optimal parser also looks for 3-byte matches */
 	uint16_t target_len; /* a match this long is taken at once */
 	uint8_t two_pass;    /* optimal parser: parse the first block twice */
 };
@@ -111,10 +111,21 @@ struct zenc_ctx {
 	uint32_t *chain;
 	uint32_t hash_mask, chain_mask;
 	uint32_t next_to_update; /* first position not yet in the tables */
+	uint32_t *hash3;         /* optimal parser, min_match 3: 3-byte hash table */
+	uint32_t next3;          /* first position not yet in hash3 */
+	uint8_t hash3_log;
 	struct zenc_seqstore ss;
 	struct zenc_entropy *ent;
 	struct zenc_opt *opt;
 };
+
+/* Bytes hashed by the hash/chain tables (3-byte matches use hash3). */
+static inline unsigned zenc_hash_len(const struct zenc_params *p)
+{
+	return p->min_match < 4 ? 4 : p->min_match;
+}
+
+#define ZENC_HASH3_LOG 16
 
 /* zstd_match_opt.c: bytes of its private state */
 size_t zenc_opt_size(void);

@@ -25,11 +25,11 @@
  *   15   lazy2 chain   22 22 22  9  4  256    33   MiB
  *   16   optimal       22 22 22  5  4   48    35   MiB
  *   17   optimal       23 22 23  5  4   64    51   MiB
- *   18   optimal       23 22 23  6  4   64    51   MiB
- *   19   optimal (2p)  23 22 23  7  4  256    51   MiB
- *   20   optimal (2p)  23 22 23  8  4  256    51   MiB
- *   21   optimal (2p)  23 22 23  9  4  512    51   MiB
- *   22   optimal (2p)  23 22 23 10  4  999    51   MiB
+ *   18   optimal       23 22 23  6  3   64    51   MiB
+ *   19   optimal (2p)  23 22 23  7  3  256    51   MiB
+ *   20   optimal (2p)  23 22 23  8  3  256    51   MiB
+ *   21   optimal (2p)  23 22 23  9  3  512    51   MiB
+ *   22   optimal (2p)  23 22 23 10  3  999    51   MiB
  *
  * Workspace = ~0.5 MiB fixed (context, entropy tables, 128 KiB literal and
  * sequence buffers) + 4 << H (hash) + 4 << C (chain) + ~2.2 MiB for the
@@ -60,11 +60,11 @@ static const struct zenc_params levels[ZENC_LEVELS + 1] = {
 	{ZENC_LAZY2, 22, 22, 22, 9, 4, 256, 0},
 	{ZENC_OPT, 22, 22, 22, 5, 4, 48, 0},
 	{ZENC_OPT, 23, 22, 23, 5, 4, 64, 0},
-	{ZENC_OPT, 23, 22, 23, 6, 4, 64, 0},
-	{ZENC_OPT, 23, 22, 23, 7, 4, 256, 1},
-	{ZENC_OPT, 23, 22, 23, 8, 4, 256, 1},
-	{ZENC_OPT, 23, 22, 23, 9, 4, 512, 1},
-	{ZENC_OPT, 23, 22, 23, 10, 4, 999, 1},
+	{ZENC_OPT, 23, 22, 23, 6, 3, 64, 0},
+	{ZENC_OPT, 23, 22, 23, 7, 3, 256, 1},
+	{ZENC_OPT, 23, 22, 23, 8, 3, 256, 1},
+	{ZENC_OPT, 23, 22, 23, 9, 3, 512, 1},
+	{ZENC_OPT, 23, 22, 23, 10, 3, 999, 1},
 };
 
 /* Parameters of a level, shrunk so the tables are no bigger than the input needs. */
@@ -92,8 +92,15 @@ static size_t align64(size_t n)
 
 /* Byte offsets of each region of the workspace. */
 struct layout {
-	size_t ent, seqs, lits, hash, chain, opt, total;
+	size_t ent, seqs, lits, hash, chain, hash3, opt, total;
 };
+
+static unsigned hash3_log(const struct zenc_params *p)
+{
+	if (p->strategy != ZENC_OPT || p->min_match > 3)
+		return 0;
+	return p->window_log < ZENC_HASH3_LOG ? p->window_log : ZENC_HASH3_LOG;
+}
 
 static void layout(const struct zenc_params *p, struct layout *l)
 {
@@ -102,7 +109,8 @@ static void layout(const struct zenc_params *p, struct layout *l)
 	l->lits = l->seqs + align64(ZENC_MAX_SEQ * sizeof(struct zenc_seq));
 	l->hash = l->lits + align64(ZSTD_BLOCK_MAX + 64);
 	l->chain = l->hash + align64((size_t)4 << p->hash_log);
-	l->opt = l->chain + (p->chain_log ? align64((size_t)4 << p->chain_log) : 0);
+	l->hash3 = l->chain + (p->chain_log ? align64((size_t)4 << p->chain_log) : 0);
+	l->opt = l->hash3 + (hash3_log(p) ? align64((size_t)4 << hash3_log(p)) : 0);
 	l->total = l->opt + (p->strategy == ZENC_OPT ? align64(zenc_opt_size()) : 0);
 }
 
@@ -143,6 +151,11 @@ struct zenc_ctx *zenc_init(const struct zenc_params *p, const void *src, size_t 
 		c->chain = (uint32_t *)(b + l.chain);
 		c->chain_mask = ((uint32_t)1 << p->chain_log) - 1;
 		__builtin_memset(c->chain, 0, (size_t)4 << p->chain_log);
+	}
+	c->hash3_log = (uint8_t)hash3_log(p);
+	if (c->hash3_log) {
+		c->hash3 = (uint32_t *)(b + l.hash3);
+		__builtin_memset(c->hash3, 0, (size_t)4 << c->hash3_log);
 	}
 	if (p->strategy == ZENC_OPT)
 		c->opt = (struct zenc_opt *)(b + l.opt);

@@ -12,7 +12,7 @@
 /* Link every position before target into the hash chains. */
 void zenc_chain_insert(struct zenc_ctx *c, size_t target)
 {
-	const unsigned mls = c->p.min_match, hlog = c->p.hash_log;
+	const unsigned mls = zenc_hash_len(&c->p), hlog = c->p.hash_log;
 	size_t pos = c->next_to_update;
 
 	for (; pos < target; pos++) {
@@ -35,7 +35,7 @@ static size_t zenc_chain_search(struct zenc_ctx *c, size_t ip, size_t end, size_
 	size_t best = 0;
 
 	zenc_chain_insert(c, ip);
-	size_t cand = c->hash[zenc_hash(p, c->p.min_match, c->p.hash_log)];
+	size_t cand = c->hash[zenc_hash(p, zenc_hash_len(&c->p), c->p.hash_log)];
 	while (cand >= low && cand < ip && attempts--) {
 		const uint8_t *m = src + cand;
 		if (m[best] == p[best] && zenc_read32(m) == zenc_read32(p)) {

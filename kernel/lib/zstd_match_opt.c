@@ -1,7 +1,8 @@
 /*
  * zstd_match_opt.c - the optimal parser of the top levels (16-22). From
- * each position it collects every useful match (the repeat offsets, then
- * a hash-chain search keeping only ever-longer matches), and runs a
+ * each position it collects every useful match (the repeat offsets, a
+ * 3-byte match at short distance on levels with min_match 3, then a
+ * hash-chain search keeping only ever-longer matches), and runs a
  * forward shortest-path search over the next positions, pricing literals
  * and matches with zstd_opt_price.c: node[i] holds the cheapest known way
  * to reach position i. The cheapest path is then walked back and stored.
@@ -13,6 +14,22 @@
 size_t zenc_opt_size(void)
 {
 	return sizeof(struct zenc_opt);
+}
+
+/* Hash of 3 bytes for the 3-byte match table. */
+static uint32_t hash3(const uint8_t *p, unsigned log)
+{
+	return ((zenc_read32(p) << 8) * 506832829u) >> (32 - log);
+}
+
+/* Insert positions up to ip into hash3; the latest one with ip's hash. */
+static size_t hash3_find(struct zenc_ctx *c, size_t ip)
+{
+	for (size_t pos = c->next3; pos < ip; pos++)
+		c->hash3[hash3(c->src + pos, c->hash3_log)] = (uint32_t)pos;
+	if (ip > c->next3)
+		c->next3 = (uint32_t)ip;
+	return c->hash3[hash3(c->src + ip, c->hash3_log)];
 }
 
 /* Matches at ip, longer and longer: repeats first, then the chain. */
@@ -41,8 +58,21 @@ static unsigned collect(struct zenc_ctx *c, struct zenc_opt *o, size_t ip, size_
 				return n;
 		}
 	}
+	if (c->hash3 && best < 3 + 1) {
+		/* a 3-byte match, worth it only at a short distance */
+		size_t m3 = hash3_find(c, ip);
+		if (m3 >= low && m3 < ip && ip - m3 < (1u << 18) && p[0] == src[m3] &&
+		    p[1] == src[m3 + 1] && p[2] == src[m3 + 2]) {
+			size_t len = 3 + zenc_count(p + 3, src + m3 + 3, iend);
+			o->match[n].off = (uint32_t)(ip - m3);
+			o->match[n++].len = (uint32_t)len;
+			best = len;
+			if (len >= c->p.target_len || p + len == iend)
+				return n;
+		}
+	}
 	zenc_chain_insert(c, ip);
-	size_t cand = c->hash[zenc_hash(p, c->p.min_match, c->p.hash_log)];
+	size_t cand = c->hash[zenc_hash(p, zenc_hash_len(&c->p), c->p.hash_log)];
 	while (cand >= low && cand < ip && attempts--) {
 		const uint8_t *m = src + cand;
 		if (m[best] == p[best] && zenc_read32(m) == zenc_read32(p)) {
@@ -88,7 +118,7 @@ static void relax_match(struct zenc_opt *o, unsigned cur, uint32_t off, uint32_t
 /* All lengths of the collected matches from node[cur]. */
 static void relax_all(struct zenc_opt *o, unsigned cur, unsigned n, unsigned *last)
 {
-	uint32_t len = 4;
+	uint32_t len = o->min_len;
 	for (unsigned i = 0; i < n; i++)
 		for (; len <= o->match[i].len; len++)
 			relax_match(o, cur, o->match[i].off, len, last);
@@ -140,6 +170,7 @@ static void parse(struct zenc_ctx *c, struct zenc_opt *o, size_t start, size_t e
 
 	opt_stats_block(o, src + start, end - start);
 	o->ll0_price = opt_ll_price(o, 0);
+	o->min_len = c->hash3 ? 3 : 4;
 	while (ip < ilimit) {
 		struct opt_node *n0 = &o->node[0];
 		uint32_t litlen = (uint32_t)(ip - anchor);
@@ -157,12 +188,12 @@ static void parse(struct zenc_ctx *c, struct zenc_opt *o, size_t start, size_t e
 		n0->rep[1] = c->ss.rep[1];
 		n0->rep[2] = c->ss.rep[2];
 		if (o->match[nm - 1].len >= sufficient) {
-			next = store_path_then(c, o, ip, anchor, 0, o->match[nm - 1].off,
-					       o->match[nm - 1].len);
+			next = anchor = store_path_then(c, o, ip, anchor, 0, o->match[nm - 1].off,
+							o->match[nm - 1].len);
 			goto stored;
 		}
 		relax_all(o, 0, nm, &last);
-		for (cur = 1; cur < last; cur++) {
+		for (cur = 1; cur <= last; cur++) {
 			struct opt_node *prev = &o->node[cur - 1], *nd = &o->node[cur];
 			uint32_t ll = prev->litlen + 1;
 			uint32_t price = prev->price + o->lit_price[src[ip + cur - 1]] +
@@ -183,30 +214,23 @@ static void parse(struct zenc_ctx *c, struct zenc_opt *o, size_t start, size_t e
 			uint32_t longest = o->match[nm - 1].len;
 			if (longest >= sufficient || cur + longest > ZENC_OPT_NUM) {
 				/* take it now: the path ends with this match */
-				next = store_path_then(c, o, ip, anchor, cur, o->match[nm - 1].off,
-						       longest);
+				next = anchor = store_path_then(c, o, ip, anchor, cur,
+								o->match[nm - 1].off, longest);
 				goto stored;
 			}
 			relax_all(o, cur, nm, &last);
 		}
-		next = store_path(c, o, ip, anchor, last);
+		/* node[last] found nothing further: the path may end in literals */
+		anchor = store_path(c, o, ip, anchor, last);
+		next = ip + last + 1;
 stored:
 		opt_stats_add(o, c->ss.seqs + before, c->ss.nb_seq - before, c->ss.lits + lits_before,
 			      c->ss.nb_lits - lits_before);
 		opt_prices(o);
 		o->ll0_price = opt_ll_price(o, 0);
-		ip = anchor = next;
+		ip = next;
 	}
 	zenc_store_last_lits(&c->ss, src + anchor, end - anchor);
-#ifdef ZENC_DEBUG
-	{
-		extern double dbg_model_lit, dbg_model_seq;
-		for (size_t i = 0; i < c->ss.nb_lits; i++)
-			dbg_model_lit += o->lit_price[c->ss.lits[i]] / 256.0 / 8;
-		for (size_t i = 0; i < c->ss.nb_seq; i++)
-			dbg_model_seq += (opt_ll_price(o, c->ss.seqs[i].lit_len) + opt_match_price(o, c->ss.seqs[i].off_value, c->ss.seqs[i].match_len)) / 256.0 / 8;
-	}
-#endif
 }
 
 /* Sequences of src[start, end) into c->ss. */
@@ -225,7 +249,9 @@ void zenc_match_opt(struct zenc_ctx *c, size_t start, size_t end)
 		c->ss.rep[2] = 8;
 		__builtin_memset(c->hash, 0, (size_t)4 << c->p.hash_log);
 		__builtin_memset(c->chain, 0, (size_t)4 << c->p.chain_log);
-		c->next_to_update = 0;
+		if (c->hash3)
+			__builtin_memset(c->hash3, 0, (size_t)4 << c->hash3_log);
+		c->next_to_update = c->next3 = 0;
 		o->started = 1;
 		parse(c, o, start, end);
 		return;

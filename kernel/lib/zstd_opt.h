@@ -30,6 +30,7 @@ struct zenc_opt {
 	uint32_t ml_price[ZSTD_ML_MAX_CODE + 1], of_price[ZSTD_OF_MAX_CODE + 1];
 	int started; /* statistics hold something from an earlier block */
 	uint32_t ll0_price; /* price of a literal length of 0 */
+	uint32_t min_len;   /* shortest match length tried */
 	struct opt_match match[OPT_MAX_MATCHES];
 	struct opt_node node[ZENC_OPT_NUM + 1];
 };
