@@ -100,6 +100,12 @@ long lz4_frame_compress(void *dst, size_t dst_cap, const void *src, size_t src_l
  */
 long lz4_frame_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len);
 
+/*
+ * The content size stored in the header of the LZ4 frame at src: returns 1
+ * and sets *size if the header stores it, 0 if not, or -error.
+ */
+long lz4_frame_content_size(const void *src, size_t src_len, uint64_t *size);
+
 /* ---- streaming encoder (block at a time, used by kcodec) ----
  * The caller keeps input in one window buffer `win` and calls
  * lz4_cstream_block() on consecutive ranges [start, end) of it; in linked mode

@@ -116,17 +116,18 @@ static long decode_frame(uint8_t *dst, size_t cap, const uint8_t **ipp, const ui
 /* Decode all frames in src back to back; skippable frames are skipped. */
 long lz4_frame_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len)
 {
-    const uint8_t *ip = src, *iend = ip + src_len;
+    const uint8_t *ip, *iend;
     uint8_t *op = dst;
     size_t out = 0;
-
-    if (dst_cap > (size_t)LONG_MAX)
-        dst_cap = (size_t)LONG_MAX;
 
     if (!src || !dst || src_len > (size_t)LONG_MAX)
         return -LZ4_ERR_PARAM;
     if (src_len == 0)
         return -LZ4_ERR_TRUNCATED;
+    if (dst_cap > (size_t)LONG_MAX)
+        dst_cap = (size_t)LONG_MAX;
+    ip = src;
+    iend = ip + src_len;
     while (ip < iend) {
         if (iend - ip < 4)
             return -LZ4_ERR_TRUNCATED;
@@ -148,4 +149,24 @@ long lz4_frame_decompress(void *dst, size_t dst_cap, const void *src, size_t src
         out += (size_t)r;
     }
     return (long)out;
+}
+
+/* Read the first frame's header: lets a caller size the output buffer. */
+long lz4_frame_content_size(const void *src, size_t src_len, uint64_t *size)
+{
+    const uint8_t *p = src;
+    struct lz4_frame_info fi;
+    long r;
+
+    if (!src || !size)
+        return -LZ4_ERR_PARAM;
+    if (src_len < 7 || src_len < lz4_header_len(p[4]))
+        return -LZ4_ERR_TRUNCATED;
+    if (lz4_rd32(p) != LZ4_MAGIC)
+        return -LZ4_ERR_BAD_MAGIC;
+    r = lz4_parse_header(p, &fi);
+    if (r < 0)
+        return r;
+    *size = fi.content_size;
+    return fi.has_size;
 }

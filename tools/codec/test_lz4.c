@@ -502,6 +502,10 @@ static void test_bad_input(void)
     r = lz4_frame_decompress(d, fn[0], c, (size_t)fl[0]);
     check(r == -LZ4_ERR_BAD_MAGIC, "bad magic: %ld", r);
     check(lz4_frame_decompress(d, fn[0], c, 0) < 0, "empty input");
+    uint64_t cs = 0;
+    check(lz4_frame_content_size(f[0], (size_t)fl[0], &cs) == 1 && cs == fn[0], "content size");
+    check(lz4_frame_content_size(f[1], (size_t)fl[1], &cs) == 0, "no content size");
+    check(lz4_frame_content_size(f[1], 5, &cs) == -LZ4_ERR_TRUNCATED, "content size, short");
     free(c), free(d);
     group_end("checksums and header errors");
 
