@@ -65,12 +65,14 @@ static inline void copy_match(uint8_t *op, size_t off, size_t ml, size_t room)
 long lz4_block_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len,
                           size_t prefix_len)
 {
-    const uint8_t *ip = src, *iend = ip + src_len;
-    uint8_t *op = dst, *oend = op + dst_cap;
-    const uint8_t *lowest = op - prefix_len;
+    const uint8_t *ip, *iend, *lowest;
+    uint8_t *op, *oend;
 
     if (!src || !dst || src_len == 0)
         return -LZ4_ERR_CORRUPT;
+    ip = src, iend = ip + src_len;
+    op = dst, oend = op + dst_cap;
+    lowest = op - prefix_len;
     for (;;) {
         unsigned token = *ip++;
         size_t lit = token >> 4, ml, off;

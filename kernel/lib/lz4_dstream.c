@@ -212,14 +212,17 @@ static long step(struct lz4_dctx *d, const uint8_t **ip, const uint8_t *iend, ui
 long lz4_dctx_decompress(struct lz4_dctx *d, void *dst, size_t *dst_len, const void *src,
                          size_t *src_len)
 {
-    const uint8_t *ip = src, *iend = ip + *src_len;
-    uint8_t *op = dst, *oend = op + *dst_len;
+    static uint8_t none[1]; /* stands in for a NULL buffer of length 0 */
+    const uint8_t *ip = src ? src : none, *iend = src ? ip + *src_len : ip;
+    uint8_t *op = dst, *oend = dst ? op + *dst_len : op;
     long r;
 
+    if (!dst) /* no output space: gather input, never write */
+        op = oend = none;
     while ((r = step(d, &ip, iend, &op, oend)) > 0)
         ;
-    *src_len = (size_t)(ip - (const uint8_t *)src);
-    *dst_len = (size_t)(op - (uint8_t *)dst);
+    *src_len = src ? (size_t)(ip - (const uint8_t *)src) : 0;
+    *dst_len = dst ? (size_t)(op - (uint8_t *)dst) : 0;
     if (r < 0)
         return r;
     return d->stage == LZ4D_MAGIC && d->have == 0 ? 0 : 1;
