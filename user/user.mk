@@ -56,8 +56,18 @@ $(USER_BIN)/%: user/tests/%.c $(USER_TESTLIB) | user-deps
 
 -include $(wildcard $(USER_BIN)/*.d $(USER_OUT)/*.d)
 
-# The image's root: /bin (our programs and busybox, no symlinks: the kernel's
-# unpacker may skip them), /etc, and empty /home, /tmp, /dev.
+# Busybox applets that get a /bin entry of their own: a copy of user/applet.c
+# (13 KB, it execs /bin/busybox) under the applet's name. Busybox's shell needs
+# them (it finds applets through /proc/self/exe, which Keel lacks, or the PATH).
+BUSYBOX_APPLETS := awk basename cat chmod clear cmp cp cut date dd df diff dirname dmesg du env expr \
+  false find fold free grep gunzip gzip head hexdump hostname id install kill less ln ls md5sum mkdir \
+  mktemp more mv nl nproc od printf ps pwd readlink realpath rev rm rmdir sed seq sha256sum sleep sort \
+  split stat strings stty sync tail tar tee test time timeout touch tr true tty uname uniq vi watch wc \
+  which whoami xargs xxd yes zcat
+USER_APPLETS = $(filter $(BUSYBOX_APPLETS),$(shell $(BUSYBOX) --list 2>/dev/null))
+
+# The image's root: /bin (our programs, busybox and the applet stand-ins; no
+# symlinks: the kernel's unpacker may skip them), /etc, and empty /home, /tmp, /dev.
 USER_ETC := $(wildcard user/etc/*)
 $(USER_OUT)/initrd.cpio: $(USER_BINS) $(USER_ETC) user/user.mk | user-deps
 	@rm -rf $(USER_OUT)/root
@@ -65,6 +75,8 @@ $(USER_OUT)/initrd.cpio: $(USER_BINS) $(USER_ETC) user/user.mk | user-deps
 	  $(USER_OUT)/root/tmp $(USER_OUT)/root/dev
 	@chmod 1777 $(USER_OUT)/root/tmp
 	@cp $(USER_BINS) $(BUSYBOX) $(USER_OUT)/root/bin/
+	@strip -o $(USER_OUT)/applet.stripped $(USER_BIN)/applet
+	@for a in $(USER_APPLETS); do cp $(USER_OUT)/applet.stripped $(USER_OUT)/root/bin/$$a; done
 	@cp $(USER_ETC) $(USER_OUT)/root/etc/
 	@echo "  CPIO    $@"
 	@cd $(USER_OUT)/root && find . -mindepth 1 | LC_ALL=C sort | \

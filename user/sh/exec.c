@@ -295,6 +295,9 @@ static void start_background(struct and_or *a)
             }
         }
         sh.interactive = 0;
+        /* A lone command is exec'd in this child, so $! is the command itself. */
+        if (a->npipes == 1 && a->pipes[0].ncmds == 1)
+            run_in_child(&a->pipes[0].cmds[0], command_argv(&a->pipes[0].cmds[0]));
         exit(run_and_or(a, 0));
     }
     if (pid < 0) {
