@@ -26,7 +26,6 @@
 
 #define ZENC_WINDOW_LOG_MAX 23 /* = ZSTD_WINDOW_MAX: what our decoder accepts */
 #define ZENC_OPT_NUM 4096      /* positions one optimal-parser pass looks at */
-#define ZENC_MAX_SEQ (ZSTD_BLOCK_MAX / 3 + 1)
 #define ZENC_LEVELS 22
 #define ZENC_HASH_READ 8 /* hashing reads 8 bytes: stop this far from the end */
 
@@ -42,6 +41,7 @@ struct zenc_params {
 	uint8_t min_match;  /* 3: the optimal parser also looks for 3-byte matches */
 	uint16_t target_len; /* a match this long is taken at once */
 	uint8_t two_pass;    /* optimal parser: parse the first block twice */
+	uint32_t block_size; /* largest block: min(input, 128 KiB), sizes the buffers */
 };
 
 struct zenc_seq {
@@ -93,7 +93,7 @@ struct zenc_entropy {
 	int16_t norm[256];
 	uint8_t weights[256];
 	uint8_t spread[1 << ZSTD_LL_MAX_LOG];
-	uint8_t llc[ZENC_MAX_SEQ], mlc[ZENC_MAX_SEQ], ofc[ZENC_MAX_SEQ];
+	uint8_t *llc, *mlc, *ofc; /* codes of each sequence (block_size / 3 + 1 each) */
 	uint32_t hnode_count[512]; /* Huffman tree building */
 	uint16_t hnode_parent[512];
 	uint16_t hnode_sym[256];

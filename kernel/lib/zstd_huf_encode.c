@@ -283,7 +283,10 @@ static size_t write_huf(struct zenc_entropy *e, uint8_t *dst, size_t cap, const 
 	huf_lengths(e, max_sym, len);
 	e->huf.max_bits = huf_limit(e, k, len);
 	huf_codes(&e->huf, len, max_sym);
-	if (cap <= lh)
+	uint64_t bits = 0;
+	for (unsigned s = 0; s <= max_sym; s++)
+		bits += (uint64_t)e->count[s] * len[s];
+	if (cap <= lh || bits / 8 + lh + 16 >= n) /* cannot beat raw: skip coding */
 		return 0;
 	size_t limit = cap - lh < n ? cap - lh : n; /* must beat raw */
 	size_t th = write_tree(e, dst + lh, limit, max_sym);
