@@ -8,6 +8,7 @@
  *   zstd_literals.c  the literals section
  *   zstd_huf_decode.c Huffman tables and 1/4-stream decoding
  *   zstd_sequences.c the sequences section: tables, decoding, execution
+ *   zstd_predefined.c prebuilt tables of the predefined distributions
  *   zstd_dstream.c   the streaming decoder
  */
 #ifndef KEEL_LIB_ZSTD_DECOMPRESS_H
@@ -39,6 +40,7 @@ struct zstd_dctx {
     struct zstd_seq_cell ll_table[1u << ZSTD_LL_MAX_LOG];
     struct zstd_seq_cell ml_table[1u << ZSTD_ML_MAX_LOG];
     struct zstd_seq_cell of_table[1u << ZSTD_OF_MAX_LOG];
+    const struct zstd_seq_cell *ll_dt, *ml_dt, *of_dt;  /* tables in use */
     unsigned ll_log, ml_log, of_log;
     uint8_t have_ll, have_ml, have_of, have_huf;   /* tables valid for reuse */
     struct zstd_huf_cell huf_table[1u << ZSTD_HUF_MAX_BITS];
@@ -50,6 +52,11 @@ struct zstd_dctx {
     size_t lit_size;
     uint8_t lit_buf[ZSTD_BLOCK_MAX + ZSTD_WILDCOPY_SLACK];
 };
+
+/* Decode tables of the predefined distributions (zstd_predefined.c). */
+extern const struct zstd_seq_cell zstd_ll_predefined[1u << ZSTD_LL_DEFAULT_LOG];
+extern const struct zstd_seq_cell zstd_ml_predefined[1u << ZSTD_ML_DEFAULT_LOG];
+extern const struct zstd_seq_cell zstd_of_predefined[1u << ZSTD_OF_DEFAULT_LOG];
 
 /* Forget the tables, repeat offsets and older history: a new frame starts. */
 void zstd_dctx_reset(struct zstd_dctx *dc);

@@ -83,10 +83,19 @@ static int build_table(struct zstd_dctx *dc, uint8_t *w, size_t n)
         if (!k)
             continue;
         struct zstd_huf_cell cell = { (uint8_t)s, (uint8_t)(log + 1 - k) };
+        struct zstd_huf_cell *t = dc->huf_table + start[k];
         uint32_t len = 1u << (k - 1);
-        for (uint32_t j = 0; j < len; j++)
-            dc->huf_table[start[k] + j] = cell;
         start[k] += len;
+        if (len < 4) {
+            for (uint32_t j = 0; j < len; j++)
+                t[j] = cell;
+            continue;
+        }
+        uint16_t one;   /* runs of 4+ cells: four cells per 8-byte store */
+        __builtin_memcpy(&one, &cell, 2);
+        uint64_t four = one * 0x0001000100010001ull;
+        for (uint32_t j = 0; j < len; j += 4)
+            __builtin_memcpy(t + j, &four, 8);
     }
     dc->huf_log = log;
     dc->have_huf = 1;

@@ -13,38 +13,37 @@
 #include "lib/zstd_decompress.h"
 
 struct table_kind {
-    unsigned max_code, max_log, def_log, def_max;
-    const int16_t *def_norm;
+    unsigned max_code, max_log, def_log;
+    const struct zstd_seq_cell *predefined;
     const uint32_t *base;
     const uint8_t *bits;
 };
 
 static const struct table_kind ll_kind = {
-    ZSTD_LL_MAX_CODE, ZSTD_LL_MAX_LOG, ZSTD_LL_DEFAULT_LOG, ZSTD_LL_MAX_CODE,
-    zstd_ll_default_norm, zstd_ll_base, zstd_ll_bits,
+    ZSTD_LL_MAX_CODE, ZSTD_LL_MAX_LOG, ZSTD_LL_DEFAULT_LOG, zstd_ll_predefined,
+    zstd_ll_base, zstd_ll_bits,
 };
 static const struct table_kind ml_kind = {
-    ZSTD_ML_MAX_CODE, ZSTD_ML_MAX_LOG, ZSTD_ML_DEFAULT_LOG, ZSTD_ML_MAX_CODE,
-    zstd_ml_default_norm, zstd_ml_base, zstd_ml_bits,
+    ZSTD_ML_MAX_CODE, ZSTD_ML_MAX_LOG, ZSTD_ML_DEFAULT_LOG, zstd_ml_predefined,
+    zstd_ml_base, zstd_ml_bits,
 };
 static const struct table_kind of_kind = {
-    ZSTD_OF_MAX_CODE, ZSTD_OF_MAX_LOG, ZSTD_OF_DEFAULT_LOG, ZSTD_OF_DEFAULT_MAX,
-    zstd_of_default_norm, NULL, NULL,
+    ZSTD_OF_MAX_CODE, ZSTD_OF_MAX_LOG, ZSTD_OF_DEFAULT_LOG, zstd_of_predefined,
+    NULL, NULL,
 };
 
-/* Set up one code table by its mode. Returns bytes read or -err. */
-static long load_table(struct zstd_seq_cell *dt, unsigned *log, uint8_t *have,
-                       unsigned mode, const struct table_kind *k,
-                       const uint8_t *src, size_t len)
+/* Set up one code table by its mode: *dtp ends up pointing at the table
+ * to use (prebuilt for predefined, else built in dt). Returns bytes read. */
+static long load_table(const struct zstd_seq_cell **dtp, struct zstd_seq_cell *dt,
+                       unsigned *log, uint8_t *have, unsigned mode,
+                       const struct table_kind *k, const uint8_t *src, size_t len)
 {
     int16_t norm[ZSTD_ML_MAX_CODE + 1];
     unsigned max = k->max_code, tlog;
     long used;
     switch (mode) {
     case ZSTD_SEQ_PREDEFINED:
-        if (zstd_fse_build_seq_dtable(dt, k->def_norm, k->def_max, k->def_log,
-                                      k->base, k->bits))
-            return -ZSTD_E_FSE;
+        *dtp = k->predefined;
         *log = k->def_log;
         *have = 1;
         return 0;
@@ -52,6 +51,7 @@ static long load_table(struct zstd_seq_cell *dt, unsigned *log, uint8_t *have,
         if (len < 1 || src[0] > k->max_code)
             return -ZSTD_E_SEQUENCES;
         zstd_fse_build_seq_rle(dt, src[0], k->base, k->bits);
+        *dtp = dt;
         *log = 0;
         *have = 1;
         return 1;
@@ -61,6 +61,7 @@ static long load_table(struct zstd_seq_cell *dt, unsigned *log, uint8_t *have,
             return -ZSTD_E_FSE;
         if (zstd_fse_build_seq_dtable(dt, norm, max, tlog, k->base, k->bits))
             return -ZSTD_E_FSE;
+        *dtp = dt;
         *log = tlog;
         *have = 1;
         return used;
@@ -154,8 +155,7 @@ static long run_sequences(struct zstd_dctx *dc, uint8_t *dst, size_t cap,
     struct zstd_bits b;
     if (zstd_bits_init(&b, src, len))
         return -ZSTD_E_SEQUENCES;
-    const struct zstd_seq_cell *llt = dc->ll_table, *mlt = dc->ml_table;
-    const struct zstd_seq_cell *oft = dc->of_table;
+    const struct zstd_seq_cell *llt = dc->ll_dt, *mlt = dc->ml_dt, *oft = dc->of_dt;
     size_t lls = (size_t)zstd_bits_read(&b, dc->ll_log);
     size_t ofs = (size_t)zstd_bits_read(&b, dc->of_log);
     size_t mls = (size_t)zstd_bits_read(&b, dc->ml_log);
@@ -270,18 +270,18 @@ long zstd_decode_sequences(struct zstd_dctx *dc, uint8_t *dst, size_t cap,
         return -ZSTD_E_SEQUENCES;
     unsigned modes = src[hs];   /* bits 1-0 reserved: ignored, as libzstd does */
     size_t pos = hs + 1;
-    long used = load_table(dc->ll_table, &dc->ll_log, &dc->have_ll, modes >> 6,
-                           &ll_kind, src + pos, len - pos);
+    long used = load_table(&dc->ll_dt, dc->ll_table, &dc->ll_log, &dc->have_ll,
+                           modes >> 6, &ll_kind, src + pos, len - pos);
     if (used < 0)
         return used;
     pos += (size_t)used;
-    used = load_table(dc->of_table, &dc->of_log, &dc->have_of, (modes >> 4) & 3,
-                      &of_kind, src + pos, len - pos);
+    used = load_table(&dc->of_dt, dc->of_table, &dc->of_log, &dc->have_of,
+                      (modes >> 4) & 3, &of_kind, src + pos, len - pos);
     if (used < 0)
         return used;
     pos += (size_t)used;
-    used = load_table(dc->ml_table, &dc->ml_log, &dc->have_ml, (modes >> 2) & 3,
-                      &ml_kind, src + pos, len - pos);
+    used = load_table(&dc->ml_dt, dc->ml_table, &dc->ml_log, &dc->have_ml,
+                      (modes >> 2) & 3, &ml_kind, src + pos, len - pos);
     if (used < 0)
         return used;
     pos += (size_t)used;

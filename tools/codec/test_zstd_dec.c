@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "lib/zstd.h"
+#include "lib/zstd_decompress.h"
 
 static int passed, failed, g_pass, g_fail;
 static const char *corpus, *tmpdir;
@@ -407,6 +408,14 @@ static void test_headers(void)
     check(zstd_decompress(out, 8, c.p, c.n, ws, 100) == -ZSTD_E_WORKSPACE, "small workspace", NULL);
     check(zstd_dstream_init(dws, 1000) == NULL, "small stream workspace", NULL);
     check(strcmp(zstd_error_name(-ZSTD_E_WINDOW_TOO_LARGE), "zstd: window too large") == 0, "error name", NULL);
+    /* the prebuilt predefined tables match what the builder makes */
+    struct zstd_seq_cell t[64];
+    zstd_fse_build_seq_dtable(t, zstd_ll_default_norm, ZSTD_LL_MAX_CODE, 6, zstd_ll_base, zstd_ll_bits);
+    check(!memcmp(t, zstd_ll_predefined, sizeof zstd_ll_predefined), "predefined LL table", NULL);
+    zstd_fse_build_seq_dtable(t, zstd_ml_default_norm, ZSTD_ML_MAX_CODE, 6, zstd_ml_base, zstd_ml_bits);
+    check(!memcmp(t, zstd_ml_predefined, sizeof zstd_ml_predefined), "predefined ML table", NULL);
+    zstd_fse_build_seq_dtable(t, zstd_of_default_norm, ZSTD_OF_DEFAULT_MAX, 5, NULL, NULL);
+    check(!memcmp(t, zstd_of_predefined, sizeof zstd_of_predefined), "predefined OF table", NULL);
     group_end("frame headers/windows");
 }
 

@@ -3,7 +3,7 @@
 # also works as `make -f tools/codec/codec.mk zstd-dec-check` from the root.
 
 ZDEC_SRCS := $(addprefix kernel/lib/,zstd_common.c zstd_fse.c zstd_fse_decode.c \
-	zstd_huf_decode.c zstd_literals.c zstd_sequences.c zstd_block.c \
+	zstd_huf_decode.c zstd_literals.c zstd_sequences.c zstd_predefined.c zstd_block.c \
 	zstd_frame.c zstd_dstream.c xxhash.c)
 ZDEC_HDRS := $(addprefix kernel/lib/,zstd.h zstd_common.h zstd_fse.h zstd_bitstream.h \
 	zstd_decompress.h xxhash.h)
