@@ -18,6 +18,7 @@
  * KCODEC_ZSTD_SRCS there so the codec archive carries the zstd objects).
  */
 #define _POSIX_C_SOURCE 199309L
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,55 +143,96 @@ static int run_once(const struct bench_codec *c, struct unit_job *j, void *cws, 
     return 0;
 }
 
-/*
- * MB/s of one direction: passes over the data for at least min_s seconds
- * (and 3 passes); the fastest pass counts, which shrugs off other load on
- * a shared machine.
- */
-static double measure(const struct bench_codec *c, struct unit_job *j, void *cws, void *dws,
-                      int dir, double min_s)
-{
-    double start = now(), best = 1e30;
-    int reps = 0;
+/* One row of a table being measured. */
+struct row {
+    const struct bench_codec *c;
+    struct unit_job j;
+    void *cws, *dws;
+    double best[2], spent[2]; /* per direction: fastest pass, total time */
+    int passes[2];
+    bool failed;
+};
 
-    do {
-        double t0 = now();
-        if (run_once(c, j, cws, dws, dir) < 0)
-            return -1;
-        double t = now() - t0;
-        if (t < best)
-            best = t;
-    } while (++reps < 3 || now() - start < min_s);
-    return (double)j->n / best / 1e6;
+static void row_init(struct row *r, const struct bench_codec *c, const unsigned char *src, size_t n,
+                     size_t unit)
+{
+    size_t u = unit < n ? unit : n;
+
+    memset(r, 0, sizeof(*r));
+    r->c = c;
+    r->j = (struct unit_job){ .src = src, .n = n, .unit = unit };
+    r->j.nunits = (n + unit - 1) / unit;
+    /* output slots padded off 4 KiB multiples: no aliasing with the input */
+    r->j.slot = ((c->bound(u) + 4095) & ~(size_t)4095) + 2048 + 64;
+    r->j.comp = malloc(r->j.nunits * r->j.slot + 1);
+    r->j.csize = calloc(r->j.nunits + 1, sizeof(size_t));
+    r->j.out = malloc(n + 1);
+    r->cws = c->cws_size ? malloc(c->cws_size(u, c->level)) : NULL;
+    r->dws = c->dws_size ? malloc(c->dws_size(u)) : NULL;
+    r->best[0] = r->best[1] = 1e30;
 }
 
-/* One table row: ratio, compress and decompress speed, verified round trip. */
-static void bench_row(const struct bench_codec *c, const unsigned char *src, size_t n, size_t unit,
-                      double min_s)
+/* Has this row been timed enough in direction dir? */
+static bool row_done(const struct row *r, int dir, double min_s)
 {
-    struct unit_job j = { .src = src, .n = n, .unit = unit };
-    void *cws = NULL, *dws = NULL;
-    size_t total = 0;
+    if (r->failed)
+        return true;
+    return r->spent[dir] >= min_s && (r->passes[dir] >= 3 || r->best[dir] >= min_s / 3);
+}
 
-    j.nunits = (n + unit - 1) / unit;
-    j.slot = c->bound(unit < n ? unit : n);
-    j.comp = malloc(j.nunits * j.slot + 1);
-    j.csize = calloc(j.nunits + 1, sizeof(size_t));
-    j.out = malloc(n + 1);
-    if (c->cws_size)
-        cws = malloc(c->cws_size(unit < n ? unit : n, c->level));
-    if (c->dws_size)
-        dws = malloc(c->dws_size(unit < n ? unit : n));
-    double cs = measure(c, &j, cws, dws, 0, min_s);
-    double ds = cs < 0 ? -1 : measure(c, &j, cws, dws, 1, min_s);
-    for (size_t u = 0; u < j.nunits; u++)
-        total += j.csize[u];
-    if (cs < 0 || ds < 0 || memcmp(j.out, src, n))
-        printf("  %-18s FAILED (round trip error)\n", c->name);
-    else
-        printf("  %-18s %7.3f %10.1f %12.1f\n", c->name, (double)n / (double)total, cs, ds);
+/*
+ * Time one direction for every row, round-robin: each round runs one pass
+ * of each row that still needs time (at least min_s and 3 passes, or one
+ * pass if a pass is that slow). The fastest pass counts. Interleaving the
+ * rows puts ours and the reference under the same load on a shared machine.
+ */
+static void measure_rows(struct row *rows, size_t nrows, int dir, double min_s)
+{
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < nrows; i++) {
+            struct row *r = &rows[i];
+            if (row_done(r, dir, min_s))
+                continue;
+            more = true;
+            double t0 = now();
+            if (run_once(r->c, &r->j, r->cws, r->dws, dir) < 0) {
+                r->failed = true;
+                continue;
+            }
+            double t = now() - t0;
+            r->spent[dir] += t;
+            r->passes[dir]++;
+            if (t < r->best[dir])
+                r->best[dir] = t;
+        }
+    }
+}
+
+/* One table: ratio, compress and decompress speed of each row, round trips verified. */
+static void bench_table(const struct bench_codec **codecs, size_t nrows, const unsigned char *src,
+                        size_t n, size_t unit, double min_s)
+{
+    struct row *rows = calloc(nrows + 1, sizeof(*rows));
+
+    for (size_t i = 0; i < nrows; i++)
+        row_init(&rows[i], codecs[i], src, n, unit);
+    measure_rows(rows, nrows, 0, min_s);
+    measure_rows(rows, nrows, 1, min_s);
+    for (size_t i = 0; i < nrows; i++) {
+        struct row *r = &rows[i];
+        size_t total = 0;
+        for (size_t u = 0; u < r->j.nunits; u++)
+            total += r->j.csize[u];
+        if (r->failed || memcmp(r->j.out, src, n))
+            printf("  %-18s FAILED (round trip error)\n", r->c->name);
+        else
+            printf("  %-18s %7.3f %10.1f %12.1f\n", r->c->name, (double)n / (double)total,
+                   (double)n / r->best[0] / 1e6, (double)n / r->best[1] / 1e6);
+        free(r->j.comp), free(r->j.csize), free(r->j.out), free(r->cws), free(r->dws);
+    }
     fflush(stdout);
-    free(j.comp), free(j.csize), free(j.out), free(cws), free(dws);
+    free(rows);
 }
 
 int main(int argc, char **argv)
@@ -205,6 +247,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench CORPUS_DIR [FILTER]\n");
         return 2;
     }
+    /* the rows, in table order */
+    size_t nz = bench_zstd_rows && &bench_zstd_nrows ? bench_zstd_nrows : 0, nrows = 0;
+    size_t nl = sizeof(lz4_rows) / sizeof(lz4_rows[0]);
+    const struct bench_codec **rows = calloc(nl + nz + 1, sizeof(*rows));
+    for (size_t r = 0; r < nl + nz; r++) {
+        const struct bench_codec *c = r < nl ? &lz4_rows[r] : &bench_zstd_rows[r - nl];
+        if (!filter || strstr(c->name, filter))
+            rows[nrows++] = c;
+    }
+
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         size_t n;
         snprintf(path, sizeof(path), "%s/%s", argv[1], kinds[k].file);
@@ -221,15 +273,10 @@ int main(int argc, char **argv)
             else
                 printf("\n%s (%s, %zu bytes), unit whole file\n", kinds[k].kind, kinds[k].file, n);
             printf("  %-18s %7s %10s %12s\n", "codec", "ratio", "comp MB/s", "decomp MB/s");
-            for (size_t r = 0; r < sizeof(lz4_rows) / sizeof(lz4_rows[0]); r++)
-                if (!filter || strstr(lz4_rows[r].name, filter))
-                    bench_row(&lz4_rows[r], src, n, unit, min_s);
-            if (bench_zstd_rows && &bench_zstd_nrows)
-                for (size_t r = 0; r < bench_zstd_nrows; r++)
-                    if (!filter || strstr(bench_zstd_rows[r].name, filter))
-                        bench_row(&bench_zstd_rows[r], src, n, unit, min_s);
+            bench_table(rows, nrows, src, n, unit, min_s);
         }
         free(src);
     }
+    free(rows);
     return 0;
 }
