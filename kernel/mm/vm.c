@@ -45,8 +45,8 @@ void mm_put(struct mm *mm)
         next = v->next;
         kfree(v);
     }
-    /* No CPU runs this mm any more (its last user switched away), so no TLB
-     * can still hold its entries: free the frames right away. */
+    /* Every CPU that loaded this mm held a reference (cpu_load_mm), so none
+     * has it in CR3 now and no TLB can hold its entries: free it all. */
     free_page_table(mm->pml4);
     kfree(mm);
 }

@@ -255,12 +255,8 @@ static void commit_exec(struct mm *mm, const char *path, const struct image *img
     struct task *t = current_task();
     struct process *p = t->proc;
     struct mm *old = p->mm;
-    push_off();
-    struct cpu *c = this_cpu();
-    switch_address_space(c->loaded_mm, mm);
-    c->loaded_mm = mm;
     p->mm = mm;
-    pop_off();
+    cpu_load_mm(mm);
     if (old)
         mm_put(old);
     vfork_release(p);

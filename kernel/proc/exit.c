@@ -48,14 +48,8 @@ void vfork_release(struct process *p)
 void process_release_resources(struct process *p)
 {
     if (p->mm) {
-        /* Stop using the table before it can be freed. */
-        push_off();
-        struct cpu *c = this_cpu();
-        if (c->loaded_mm == p->mm) {
-            switch_address_space(c->loaded_mm, NULL);
-            c->loaded_mm = NULL;
-        }
-        pop_off();
+        if (current_proc() == p)
+            cpu_load_mm(NULL); /* leave the table: other CPUs drop theirs when they switch */
         mm_put(p->mm);
         p->mm = NULL;
     }

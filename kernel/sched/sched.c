@@ -104,12 +104,33 @@ static void forget_task(struct task *t)
     }
 }
 
+/*
+ * Make mm this CPU's address space (NULL: the kernel's). A CPU holds a
+ * reference on the mm in its CR3, so an address space is never freed while
+ * some CPU, even an idle one, still walks its page table.
+ */
+void cpu_load_mm(struct mm *mm)
+{
+    push_off();
+    struct cpu *c = this_cpu();
+    struct mm *old = c->loaded_mm;
+    if (mm != old) {
+        if (mm)
+            mm_get(mm);
+        switch_address_space(old, mm);
+        c->loaded_mm = mm;
+        if (old)
+            mm_put(old);
+    } else {
+        switch_address_space(old, mm); /* counts the skipped CR3 write */
+    }
+    pop_off();
+}
+
 /* Everything a CPU needs to run t: stacks for traps and syscalls, TLS, CR3, FPU. */
 static void load_task(struct cpu *c, struct task *t)
 {
-    struct mm *mm = t->proc ? t->proc->mm : NULL;
-    switch_address_space(c->loaded_mm, mm);
-    c->loaded_mm = mm;
+    cpu_load_mm(t->proc ? t->proc->mm : NULL);
     tss_set_kernel_stack(c, t->kstack_top);
     c->syscall_rsp = t->kstack_top;
     wrmsr(MSR_FS_BASE, t->fs_base);

@@ -27,6 +27,9 @@ void yield_poll(const char *reason);
 /* Sleep until time_ns() reaches deadline (returns early with -EINTR on a signal).
  * Deadlines use the same clock as clock_gettime, so sleeps and clocks agree. */
 int sleep_until_ns(uint64_t deadline);
+/* Load mm (NULL: the kernel's table) on this CPU, keeping a reference while loaded. */
+struct mm;
+void cpu_load_mm(struct mm *mm);
 /* A signal arrived for t: if it sleeps, make it runnable now so it sees it. */
 void sched_wake_sleeper(struct task *t);
 /* Called by a dying task: switch away for good (the reaper frees the stack). */
