@@ -292,14 +292,14 @@ int vm_handle_fault(struct mm *mm, vaddr_t addr, int write, int exec)
         err = 0;
         goto out;
     }
-    paddr_t frame = pmm_alloc_zeroed();
+    paddr_t frame = user_frame_alloc();
     if (!frame) {
         err = -ENOMEM;
         goto out;
     }
     err = paging_map(mm->pml4, page, frame, vm_pte_flags(v->flags));
     if (err < 0)
-        pmm_free(frame);
+        frame_put(frame);
 out:
     mutex_unlock(&mm->lock);
     return err;

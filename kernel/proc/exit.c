@@ -12,6 +12,7 @@
 #include "sys/sys_proc.h"
 #include "mm/kmalloc.h"
 #include "mm/vm.h"
+#include "mm/refcount.h"
 #include "fs/fdtable.h"
 #include "fs/fs_struct.h"
 #include "signal/signal.h"
@@ -99,6 +100,17 @@ static int parent_discards_children(struct process *parent)
     return a->handler == 1 || (a->flags & 2 /* SA_NOCLDWAIT */);
 }
 
+/* Processes other than init not yet ended (orphans still running), for the power-off report. */
+static int live_processes(void)
+{
+    int n = 0, slot = 0;
+    spin_lock(&proc_table_lock);
+    for (struct process *q; (q = proc_next(&slot));)
+        n += q->state == PROC_ALIVE && q->pid != 1;
+    spin_unlock(&proc_table_lock);
+    return n;
+}
+
 /* The last thread is gone: turn p into a zombie (or free it) and tell the parent. */
 static void process_finish(struct process *p)
 {
@@ -107,6 +119,8 @@ static void process_finish(struct process *p)
     if (p->pid == 1) {
         int st = p->exit_status;
         int code = (st & 0x7F) ? 128 + (st & 0x7F) : (st >> 8) & 0xFF;
+        kprintf("keel: %lu user frames still allocated at power-off (other processes alive: %d)\n",
+                user_frames, live_processes());
         kprintf("keel: init exited with status %d\n", code);
         qemu_exit(code == 0 ? EXIT_PASS : EXIT_FAIL);
     }

@@ -149,6 +149,7 @@ void scheduler(void)
         if (!t) {
             c->idle = 1;
             spin_unlock(&rq_lock);
+            cpu_load_mm(NULL); /* an idle CPU lets go of the last address space it ran */
             sti_hlt(); /* a timer tick or a reschedule IPI wakes us */
             c->idle = 0;
             continue;

@@ -8,7 +8,7 @@
  */
 #include "proc/elf_map.h"
 #include "mm/paging.h"
-#include "mm/pmm.h"
+#include "mm/refcount.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
@@ -22,23 +22,23 @@ int elf_map_segment(struct mm *mm, vaddr_t va, size_t memsz, struct file *f, uin
         return err;
     vaddr_t file_end = va + filesz;
     for (vaddr_t page = start; page < file_end; page += PAGE_SIZE) {
-        paddr_t frame = pmm_alloc_zeroed();
+        paddr_t frame = user_frame_alloc();
         if (!frame)
             return -ENOMEM; /* what is mapped so far is freed with the mm */
         vaddr_t from = page > va ? page : va;
         vaddr_t to = page + PAGE_SIZE < file_end ? page + PAGE_SIZE : file_end;
         long n = file_pread_kernel(f, (char *)phys_to_virt(frame) + (from - page), to - from, off + (from - va));
         if (n < 0) {
-            pmm_free(frame);
+            frame_put(frame);
             return (int)n;
         }
         if (n == 0 && from == page) { /* the file ends before this page: touching it is a bus error */
-            pmm_free(frame);
+            frame_put(frame);
             return vm_map_anon(mm, page, PAGE_ROUND_UP(file_end) - page, flags | VMA_SIGBUS);
         }
         err = paging_map(mm->pml4, page, frame, vm_pte_flags(flags));
         if (err < 0) {
-            pmm_free(frame);
+            frame_put(frame);
             return err == -EEXIST ? -ENOEXEC : err; /* overlapping segments */
         }
     }
