@@ -161,7 +161,7 @@ long lz4_block_compress(void *dst, size_t dst_cap, const void *src, size_t src_l
     if (level > LZ4_LEVEL_MAX)
         level = LZ4_LEVEL_MAX;
     if (level >= LZ4_LEVEL_HC_MIN) {
-        lz4_hc_reset(&c->t.hc, 0);
+        lz4_hc_reset(&c->t.hc, 0, src_len);
         return lz4_hc_compress_range(&c->t.hc, src, 0, 0, src_len, dst, dst_cap, level);
     }
     return lz4_fast_compress_range(c->t.fast, src, 0, 0, src_len, dst, dst_cap,

@@ -73,7 +73,7 @@ long lz4_cstream_begin(void *workspace, void *dst, size_t dst_cap, const struct 
     if (c->p.level > LZ4_LEVEL_MAX)
         c->p.level = LZ4_LEVEL_MAX;
     if (c->p.level >= LZ4_LEVEL_HC_MIN)
-        lz4_hc_reset(&c->t.hc, 0);
+        lz4_hc_reset(&c->t.hc, 0, 0);
     else
         __builtin_memset(c->t.fast, 0, sizeof(c->t.fast));
     c->started = false;
@@ -150,7 +150,7 @@ void lz4_cstream_slide(void *workspace, size_t shift)
     struct lz4_cctx *c = workspace;
 
     if (c->p.level >= LZ4_LEVEL_HC_MIN) {
-        for (size_t i = 0; i < (1u << LZ4_HC_HASH_LOG); i++)
+        for (size_t i = 0; i < ((size_t)1 << c->t.hc.log); i++)
             c->t.hc.hash[i] = c->t.hc.hash[i] > shift ? c->t.hc.hash[i] - (uint32_t)shift : 0;
         c->t.hc.next = c->t.hc.next > shift ? c->t.hc.next - shift : 0;
     } else {

@@ -34,15 +34,24 @@ static const struct hc_level levels[LZ4_LEVEL_MAX - LZ4_LEVEL_HC_MIN + 1] = {
     { 4096, 2, 4096, 65536 }, /* 12 */
 };
 
-static inline uint32_t hc_hash(const uint8_t *p)
+static inline uint32_t hc_hash(const uint8_t *p, unsigned log)
 {
-    return (lz4_rd32(p) * 2654435761U) >> (32 - LZ4_HC_HASH_LOG);
+    return (lz4_rd32(p) * 2654435761U) >> (32 - log);
 }
 
-void lz4_hc_reset(struct lz4_hc_tables *t, size_t start)
+/*
+ * Start over. Only the hash heads are cleared (16 per input byte, at most
+ * 32 Ki, so tiny blocks stay cheap); chain entries are written when their
+ * position is inserted, and a walk never reaches one that was not.
+ */
+void lz4_hc_reset(struct lz4_hc_tables *t, size_t start, size_t size_hint)
 {
-    __builtin_memset(t->hash, 0, sizeof(t->hash));
-    __builtin_memset(t->chain, 0, sizeof(t->chain));
+    unsigned log = LZ4_HC_HASH_LOG;
+
+    while (size_hint && log > 10 && ((size_t)1 << (log - 4)) >= size_hint)
+        log--;
+    t->log = log;
+    __builtin_memset(t->hash, 0, sizeof(t->hash[0]) << log);
     t->next = start;
 }
 
@@ -50,12 +59,12 @@ void lz4_hc_reset(struct lz4_hc_tables *t, size_t start)
 static void insert_upto(struct lz4_hc_tables *t, const uint8_t *base, size_t target)
 {
     for (size_t p = t->next; p < target; p++) {
-        uint32_t h = hc_hash(base + p);
-        size_t prev = t->hash[h];
-        size_t d = prev < p ? p - prev : 0;
+        uint32_t h = hc_hash(base + p, t->log);
+        size_t prev = t->hash[h]; /* position + 1, 0 if none */
+        size_t d = prev && prev - 1 < p ? p - (prev - 1) : 0;
 
         t->chain[p & (LZ4_HC_CHAIN_SIZE - 1)] = (uint16_t)(d > 65535 ? 65535 : d);
-        t->hash[h] = (uint32_t)p;
+        t->hash[h] = (uint32_t)(p + 1);
     }
     if (target > t->next)
         t->next = target;
@@ -70,7 +79,9 @@ static bool find_longer(struct lz4_hc_tables *t, const uint8_t *base, size_t low
     bool found = false;
 
     insert_upto(t, base, cur);
-    m = t->hash[hc_hash(ip)];
+    m = t->hash[hc_hash(ip, t->log)];
+    if (m-- == 0)
+        return false;
     while (tries--) {
         if (m < low || m >= cur || cur - m > LZ4_MAX_DISTANCE)
             break;

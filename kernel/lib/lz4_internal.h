@@ -137,9 +137,10 @@ static inline uint8_t *lz4_put_last(uint8_t *op, uint8_t *oend, const uint8_t *l
 }
 
 struct lz4_hc_tables {
-    uint32_t hash[1u << LZ4_HC_HASH_LOG]; /* offsets from base */
+    uint32_t hash[1u << LZ4_HC_HASH_LOG]; /* offset from base + 1; 0 = empty */
     uint16_t chain[LZ4_HC_CHAIN_SIZE];    /* distance to previous same-hash pos */
     size_t next;                          /* first offset not yet inserted */
+    unsigned log;                         /* hash bits in use (10..15) */
 };
 
 /* The compression context: the whole workspace. */
@@ -166,7 +167,8 @@ long lz4_fast_compress_range(uint32_t *table, const uint8_t *base, size_t low, s
                              size_t end, uint8_t *dst, size_t cap, int accel, bool fresh);
 long lz4_hc_compress_range(struct lz4_hc_tables *t, const uint8_t *base, size_t low, size_t start,
                            size_t end, uint8_t *dst, size_t cap, int level);
-void lz4_hc_reset(struct lz4_hc_tables *t, size_t start);
+/* size_hint: the input size of a one-block compression, 0 for a stream */
+void lz4_hc_reset(struct lz4_hc_tables *t, size_t start, size_t size_hint);
 
 /* Frame decoding pieces shared by the one-shot and streaming decoders. */
 struct lz4_frame_info {
