@@ -1,5 +1,5 @@
 /*
- * fuzz_syscalls SEED COUNT [-v | -vv] [-b N]: COUNT system calls, chosen and argued by a
+ * fuzz_syscalls SEED COUNT [-v | -vv] [-b N] [-j N]: COUNT system calls, chosen and argued by a
  * seeded generator, so a crash is reproducible from its seed.
  *
  * Calls come from a list of ones that are safe for the machine running the
@@ -16,7 +16,8 @@
  * a garbage signal handler) just ends; the parent counts how batches ended,
  * kills one that hangs, and prints `fuzz_syscalls: N calls, seed S, survived`.
  * -v tells how each batch ended, -vv also prints every call before making
- * it, -b N starts at batch N: `fuzz_syscalls S 1000 -vv -b N` replays one.
+ * it, -b N starts at batch N: `fuzz_syscalls S 1000 -vv -b N -j 1` replays
+ * one. -j N runs N batches at once (default 2), for several CPUs.
  */
 #include "testlib.h"
 
@@ -374,22 +375,75 @@ static void run_batch(uint64_t seed, uint64_t batch, long n)
     _exit(0);
 }
 
-/* Waits for a batch, killing it after HANG_SECONDS; how it ended. */
-static int wait_batch(pid_t pid, int *hung)
+/* A batch running in a child process. */
+struct slot {
+    pid_t pid;                          /* 0: free */
+    uint64_t batch;
+    long calls;
+    struct timespec started;
+    int killed;
+};
+
+struct totals {
+    long done, batches, by_signal, hangs;
+};
+
+static void finished(struct slot *s, int st, struct totals *tot)
 {
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    tot->hangs += s->killed;
+    if (WIFSIGNALED(st) && !s->killed)
+        tot->by_signal++;
+    if (verbose)
+        t_note("batch %lu: %s%s", (unsigned long)s->batch, t_status(st), s->killed ? " (hung, killed)" : "");
+    tot->done += s->calls;
+    tot->batches++;
+    s->pid = 0;
+}
+
+/*
+ * Runs the batches, `jobs` at a time (so that several CPUs make calls into
+ * the kernel at once), killing any that runs past HANG_SECONDS. waitpid(-1)
+ * also reaps orphans, which are ours when we run as PID 1.
+ */
+static void run_batches(uint64_t seed, uint64_t first, long count, int jobs, struct totals *tot)
+{
+    struct slot slots[16] = {0};
+    long launched = 0;
+    uint64_t next_batch = first;
     for (;;) {
+        int running = 0;
+        for (int i = 0; i < jobs; i++) {
+            if (!slots[i].pid && launched < count) {
+                long n = count - launched < BATCH ? count - launched : BATCH;
+                pid_t pid = fork();
+                if (pid == 0)
+                    run_batch(seed, next_batch, n);
+                if (pid < 0) {
+                    t_note("fork failed: %s", t_errname(errno));
+                    t_msleep(100);
+                    continue;
+                }
+                slots[i] = (struct slot){.pid = pid, .batch = next_batch++, .calls = n};
+                clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
+                launched += n;
+            }
+            running += slots[i].pid != 0;
+        }
+        if (!running)
+            return;
         int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return st;
-        if (r < 0 && errno != EINTR)
-            return -1;
+        pid_t r;
+        while ((r = waitpid(-1, &st, WNOHANG)) > 0)
+            for (int i = 0; i < jobs; i++)
+                if (slots[i].pid == r)
+                    finished(&slots[i], st, tot);
+        struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec > HANG_SECONDS && !*hung) {
-            *hung = 1;
-            kill(pid, SIGKILL);
+        for (int i = 0; i < jobs; i++) {
+            if (slots[i].pid && !slots[i].killed && now.tv_sec - slots[i].started.tv_sec > HANG_SECONDS) {
+                slots[i].killed = 1;
+                kill(slots[i].pid, SIGKILL);
+            }
         }
         t_msleep(2);
     }
@@ -400,6 +454,7 @@ int main(int argc, char **argv)
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
     long count = argc > 2 ? strtol(argv[2], NULL, 0) : 10000;
     uint64_t first = 0;                 /* -b N: start at batch N, to replay one */
+    int jobs = 2;                       /* -j N: batches at once */
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "-v"))
             verbose = 1;
@@ -407,37 +462,19 @@ int main(int argc, char **argv)
             verbose = 1, trace_fd = 2;
         else if (!strcmp(argv[i], "-b") && i + 1 < argc)
             first = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "-j") && i + 1 < argc)
+            jobs = atoi(argv[++i]);
     }
+    if (jobs < 1 || jobs > 16)
+        jobs = jobs < 1 ? 1 : 16;
     t_begin("fuzz_syscalls");
-    const char *dir = t_scratch();
-    if (!dir)
+    if (!t_scratch())
         return 1;
-    long done = 0, batches = 0, by_signal = 0, hangs = 0;
-    for (uint64_t b = first; done < count; b++) {
-        long n = count - done < BATCH ? count - done : BATCH;
-        pid_t pid = fork();
-        if (pid < 0) {
-            t_note("fork failed: %s", t_errname(errno));
-            return 1;
-        }
-        if (pid == 0)
-            run_batch(seed, b, n);
-        int hung = 0;
-        int st = wait_batch(pid, &hung);
-        hangs += hung;
-        if (st != -1 && WIFSIGNALED(st) && !hung)
-            by_signal++;
-        if (verbose)
-            t_note("batch %lu: %s%s", (unsigned long)b, t_status(st), hung ? " (hung, killed)" : "");
-        /* Orphaned grandchildren may be ours if we are PID 1. */
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
-        done += n;
-        batches++;
-    }
+    struct totals tot = {0};
+    run_batches(seed, first, count, jobs, &tot);
     t_scratch_cleanup();
-    t_note("%ld batches of up to %d calls: %ld ended by a signal (their own doing), %ld hung and were killed",
-           batches, BATCH, by_signal, hangs);
-    printf("fuzz_syscalls: %ld calls, seed %llu, survived\n", done, (unsigned long long)seed);
+    t_note("%ld batches of up to %d calls, %d at a time: %ld ended by a signal (their own doing), "
+           "%ld hung and were killed", tot.batches, BATCH, jobs, tot.by_signal, tot.hangs);
+    printf("fuzz_syscalls: %ld calls, seed %llu, survived\n", tot.done, (unsigned long long)seed);
     return 0;
 }
