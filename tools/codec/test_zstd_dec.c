@@ -298,7 +298,8 @@ static void test_multi(void)
 /* Frames made by the zstd CLI, from a file and from stdin (no size). */
 static void test_cli(void)
 {
-    static const char *opts[] = { "", "-19", "--no-check", "-1", "--ultra -22", "-T2 -B1048576 -3" };
+    static const char *opts[] = { "", "-19", "--no-check", "-1", "--ultra -22", "-T2 -B1048576 -3",
+                                  "--fast=3" };
     static const char *names[] = { "text-licenses", "source-elf.h", "binary-bash", "edge-empty",
                                    "edge-b128k_2" };
     char cmd[1024], out[512], what[256];
