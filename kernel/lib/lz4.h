@@ -14,6 +14,8 @@
  *                                 (64 KiB history + 2 x 4 MiB block + 4)
  * Every function's stack frame is under 256 bytes.
  * Workspaces must be 8-byte aligned. Errors are negative enum lz4_error values.
+ * Decoders never touch memory outside the buffers they are given, but may use
+ * dst beyond the decoded bytes (within dst_cap) as scratch for wide copies.
  */
 #ifndef KEEL_LIB_LZ4_H
 #define KEEL_LIB_LZ4_H
