@@ -5,7 +5,8 @@
  * checked by ZSTD_getFrameContentSize), by the `zstd -d` CLI for one level
  * of each match-finder family, and by our own decoder when it is linked;
  * plus edge cases and API errors. One line per group, then a total.
- * Usage: test_zstd_enc [--quick] CORPUS_DIR (--quick: API and edge groups only)
+ * Usage: test_zstd_enc CORPUS_DIR [KCODEC]   (KCODEC: also check kcodec -z --zstd)
+ *        test_zstd_enc --quick CORPUS_DIR   (API and edge groups only)
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -143,6 +144,19 @@ static int check_cli(const unsigned char *frame, size_t flen, const void *src, s
 	return bad ? -1 : 0;
 }
 
+/* kcodec -z --zstd=LEVEL (our encoder behind the CLI) read back by zstd -d. */
+static int check_kcodec(const char *kcodec, const struct file *f, const char *corpus, int level)
+{
+	size_t len = strlen(kcodec) + 2 * strlen(corpus) + 2 * strlen(f->name) + 2 * strlen(tmpdir) + 100;
+	char *cmd = malloc(len);
+	snprintf(cmd, len,
+		 "%s -z --zstd=%d %s/%s %s/k.zst && zstd -q -d -c %s/k.zst | cmp -s - %s/%s", kcodec,
+		 level, corpus, f->name, tmpdir, tmpdir, corpus, f->name);
+	int r = system(cmd);
+	free(cmd);
+	return r == 0 ? 0 : -1;
+}
+
 static void result(const char *group, int ok, const char *detail)
 {
 	if (ok)
@@ -234,6 +248,26 @@ static void test_cli(void)
 	result("zstd -d CLI decodes our frames", !bad, detail);
 }
 
+static void test_kcodec(const char *kcodec, const char *corpus)
+{
+	static const int levels[] = {1, 3, 19};
+	int bad = 0, n = 0;
+	for (int i = 0; i < nfiles; i++) {
+		if (strncmp(files[i].name, "text", 4) && strncmp(files[i].name, "source", 6) &&
+		    strcmp(files[i].name, "edge-empty"))
+			continue;
+		for (int l = 0; l < 3; l++, n++) {
+			if (check_kcodec(kcodec, &files[i], corpus, levels[l])) {
+				printf("  kcodec -z --zstd=%d %s: zstd -d disagrees\n", levels[l], files[i].name);
+				bad++;
+			}
+		}
+	}
+	char detail[64];
+	snprintf(detail, sizeof(detail), "(%d files x levels 1 3 19)", n / 3);
+	result("kcodec -z --zstd, then zstd -d", !bad, detail);
+}
+
 /* Generated edge cases at a few levels of each family. */
 static void test_edges(int quick)
 {
@@ -305,7 +339,7 @@ int main(int argc, char **argv)
 	char tmpl[] = "/tmp/zstd-enc-XXXXXX";
 	int quick = argc > 2 && strcmp(argv[1], "--quick") == 0;
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s [--quick] CORPUS_DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s [--quick] CORPUS_DIR [KCODEC]\n", argv[0]);
 		return 2;
 	}
 	tmpdir = mkdtemp(tmpl);
@@ -320,6 +354,8 @@ int main(int argc, char **argv)
 		for (int level = 1; level <= 22; level++)
 			test_level(level);
 		test_cli();
+		if (argc > 2 && access(argv[2], X_OK) == 0)
+			test_kcodec(argv[2], argv[1]);
 	}
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
