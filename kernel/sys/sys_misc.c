@@ -167,3 +167,31 @@ long sys_sysinfo(uaddr_t info)
     si.mem_unit = 1;
     return copy_to_user(info, &si, sizeof si) < 0 ? -EFAULT : 0;
 }
+
+/* prctl: the few options programs use at start-up (busybox names itself). */
+long sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5)
+{
+    (void)arg3, (void)arg4, (void)arg5;
+    struct process *p = current_proc();
+    switch (option) {
+    case 1: /* PR_SET_PDEATHSIG: accepted, not delivered */
+        return arg2 <= 64 ? 0 : -EINVAL;
+    case 3: /* PR_GET_DUMPABLE */
+        return 1;
+    case 4: /* PR_SET_DUMPABLE */
+        return arg2 <= 1 ? 0 : -EINVAL;
+    case 15: { /* PR_SET_NAME */
+        char name[16];
+        long n = strncpy_from_user(name, arg2, sizeof name);
+        if (n == -EFAULT)
+            return -EFAULT;
+        name[sizeof name - 1] = 0; /* Linux truncates to 15 bytes */
+        strlcpy(p->name, name, sizeof p->name);
+        return 0;
+    }
+    case 16: /* PR_GET_NAME */
+        return copy_to_user(arg2, p->name, sizeof p->name) < 0 ? -EFAULT : 0;
+    default:
+        return -EINVAL;
+    }
+}

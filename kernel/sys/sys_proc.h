@@ -62,6 +62,7 @@ long sys_getrlimit(int resource, uaddr_t rlim);
 long sys_sched_yield(void);
 long sys_getrusage(int who, uaddr_t usage);
 long sys_sysinfo(uaddr_t info);
+long sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
 /* sys_time.c */
 uint64_t clock_ns(int clock); /* CLOCK_REALTIME (0), CLOCK_MONOTONIC (1), ... in ns */
 long sys_clock_gettime(int clock, uaddr_t ts);
