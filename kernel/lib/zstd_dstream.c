@@ -260,8 +260,13 @@ long zstd_dstream_decompress(struct zstd_dstream *ds, void *dst, size_t dst_cap,
 {
     if (ds->error)
         return ds->error;
-    if (*dst_pos > dst_cap || *src_pos > src_len)
+    static uint8_t none[1];   /* stands in for NULL buffers of size 0 */
+    if (*dst_pos > dst_cap || *src_pos > src_len || (!dst && dst_cap) || (!src && src_len))
         return -ZSTD_E_STAGE;
+    if (!dst)
+        dst = none;
+    if (!src)
+        src = none;
     for (;;) {
         size_t pending = ds->win_pos - ds->flush_pos;
         if (pending) {

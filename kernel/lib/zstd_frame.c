@@ -161,7 +161,12 @@ long zstd_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len,
     if (!workspace || ws_size < zstd_decompress_workspace_size())
         return -ZSTD_E_WORKSPACE;
     struct zstd_dctx *dc = (struct zstd_dctx *)a;
-    const uint8_t *s = src;
+    static uint8_t none[1];   /* stands in for NULL buffers of size 0 */
+    if ((!dst && dst_cap) || (!src && src_len))
+        return -ZSTD_E_GENERIC;
+    if (!dst)
+        dst = none, dst_cap = 0;
+    const uint8_t *s = src ? src : none;
     size_t ip = 0, op = 0;
     if (dst_cap > (size_t)LONG_MAX)
         dst_cap = (size_t)LONG_MAX;

@@ -409,6 +409,16 @@ static void test_headers(void)
     check(zstd_decompress(out, 8, c.p, c.n, ws, 100) == -ZSTD_E_WORKSPACE, "small workspace", NULL);
     check(zstd_dstream_init(dws, 1000) == NULL, "small stream workspace", NULL);
     check(strcmp(zstd_error_name(-ZSTD_E_WINDOW_TOO_LARGE), "zstd: window too large") == 0, "error name", NULL);
+    /* NULL buffers of size 0: no frames, or an empty frame */
+    static const unsigned char empty_frame[] = { 0x28, 0xB5, 0x2F, 0xFD, 0x20, 0x00, 0x01, 0x00, 0x00 };
+    check(zstd_decompress(NULL, 0, NULL, 0, ws, ws_size) == 0, "NULL, no frames", NULL);
+    check(zstd_decompress(NULL, 0, empty_frame, sizeof empty_frame, ws, ws_size) == 0, "NULL dst, empty frame", NULL);
+    check(zstd_decompress(NULL, 5, empty_frame, sizeof empty_frame, ws, ws_size) < 0, "NULL dst, size 5", NULL);
+    size_t ip = 0, op = 0;
+    struct zstd_dstream *nds = zstd_dstream_init(dws, dws_size);
+    check(zstd_dstream_decompress(nds, NULL, 0, &op, NULL, 0, &ip) == 0, "stream: NULL buffers", NULL);
+    check(zstd_dstream_decompress(nds, NULL, 0, &op, empty_frame, sizeof empty_frame, &ip) == 0 &&
+          ip == sizeof empty_frame, "stream: empty frame into NULL", NULL);
     /* the prebuilt predefined tables match what the builder makes */
     struct zstd_seq_cell t[64];
     zstd_fse_build_seq_dtable(t, zstd_ll_default_norm, ZSTD_LL_MAX_CODE, 6, zstd_ll_base, zstd_ll_bits);
