@@ -15,7 +15,13 @@
 #define F_SETFD 2
 #define F_GETFL 3
 #define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
 #define F_DUPFD_CLOEXEC 1030
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
+#define F_UNLCK 2
 #define FD_CLOEXEC 1
 #define O_LARGEFILE 0100000
 #define FIONCLEX 0x5450
@@ -138,6 +144,19 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
         f->flags = (f->flags & ~(unsigned)O_SETFL_MASK) | ((unsigned)arg & O_SETFL_MASK);
         spin_unlock(&f->lock);
         r = 0;
+        break;
+    case F_GETLK: { /* no lock is ever kept, so none conflicts: the range is unlocked */
+        short type = F_UNLCK;
+        r = copy_to_user(arg, &type, sizeof type) ? -EFAULT : 0;
+        break;
+    }
+    case F_SETLK:
+    case F_SETLKW:
+        r = 0; /* advisory locks are accepted and not enforced */
+        break;
+    case F_GETPIPE_SZ:
+    case F_SETPIPE_SZ:
+        r = S_ISFIFO(f->inode->mode) ? PIPE_SIZE : -EBADF;
         break;
     default:
         r = -EINVAL;
