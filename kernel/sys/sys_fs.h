@@ -55,6 +55,8 @@ long sys_lstat(uaddr_t path, uaddr_t st);
 long sys_fstat(int fd, uaddr_t st);
 long sys_newfstatat(int dirfd, uaddr_t path, uaddr_t st, int flags);
 long sys_statx(int dirfd, uaddr_t path, int flags, unsigned mask, uaddr_t buf);
+long sys_statfs(uaddr_t path, uaddr_t buf);
+long sys_fstatfs(int fd, uaddr_t buf);
 long sys_getdents64(int fd, uaddr_t dirp, size_t count);
 long sys_access(uaddr_t path, int mode);
 long sys_faccessat(int dirfd, uaddr_t path, int mode);
@@ -88,3 +90,5 @@ long sys_utimensat(int dirfd, uaddr_t path, uaddr_t times, int flags);
 /* sys_poll.c */
 long sys_poll(uaddr_t fds, unsigned nfds, int timeout_ms);
 long sys_ppoll(uaddr_t fds, unsigned nfds, uaddr_t tsp, uaddr_t sigmask, size_t sigsetsize);
+long sys_select(int nfds, uaddr_t in, uaddr_t out, uaddr_t ex, uaddr_t tv);
+long sys_pselect6(int nfds, uaddr_t in, uaddr_t out, uaddr_t ex, uaddr_t ts, uaddr_t sig);

@@ -1,12 +1,13 @@
 /*
  * Looking at files without opening them: the stat family (Linux's x86_64
- * struct stat), getdents64, access and readlink.
+ * struct stat), getdents64, access, readlink and statfs.
  */
 #include "sys/sys_fs.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/pmm.h"
 
 /* Linux x86_64 struct stat: 144 bytes. */
 struct stat_k {
@@ -264,4 +265,54 @@ long sys_readlinkat(int dirfd, uaddr_t upath, uaddr_t buf, int size)
 long sys_readlink(uaddr_t path, uaddr_t buf, int size)
 {
     return sys_readlinkat(AT_FDCWD, path, buf, size);
+}
+
+/* Linux's x86_64 struct statfs: 120 bytes. */
+struct statfs_k {
+    int64_t f_type, f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen, f_frsize, f_flags;
+    int64_t f_spare[4];
+};
+_Static_assert(sizeof(struct statfs_k) == 120, "struct statfs must match Linux x86_64");
+
+#define RAMFS_MAGIC 0x858458f6
+#define DEVFS_MAGIC 0x1373
+
+/* Memory file systems share all of RAM: report the frame allocator's counts. */
+static int fill_statfs(struct inode *ino, uaddr_t ubuf)
+{
+    struct statfs_k s;
+    memset(&s, 0, sizeof s);
+    s.f_type = ino->sb && ino->sb->type && strcmp(ino->sb->type, "devfs") == 0 ? DEVFS_MAGIC : RAMFS_MAGIC;
+    s.f_bsize = s.f_frsize = 4096;
+    s.f_blocks = pmm_total_count();
+    s.f_bfree = s.f_bavail = pmm_free_count();
+    s.f_files = s.f_blocks;
+    s.f_ffree = s.f_bfree;
+    s.f_fsid[0] = (int32_t)(ino->sb ? ino->sb->dev : 0);
+    s.f_namelen = NAME_MAX;
+    return copy_to_user(ubuf, &s, sizeof s) ? -EFAULT : 0;
+}
+
+long sys_statfs(uaddr_t upath, uaddr_t buf)
+{
+    struct dentry *d;
+    int err = lookup_at(AT_FDCWD, upath, 0, 0, &d);
+    if (err)
+        return err;
+    err = fill_statfs(d->inode, buf);
+    dentry_put(d);
+    return err;
+}
+
+long sys_fstatfs(int fd, uaddr_t buf)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    int err = fill_statfs(f->inode, buf);
+    file_close(f);
+    return err;
 }
