@@ -15,17 +15,54 @@
 #include "lib/string.h"
 #include "lib/uaccess.h"
 #include "mm/kmalloc.h"
+#include "mm/pmm.h"
 #include "sched/sched.h"
 #include "signal/signal.h"
 
+#define PIPE_PAGES (PIPE_SIZE / PAGE_SIZE)
+
 struct pipe {
     struct spinlock lock;
-    char *buf;
+    char *page[PIPE_PAGES];  /* the ring, one page at a time, allocated on first use */
     uint32_t r, w;          /* free-running read and write counts */
     int readers, writers;   /* open files on each end */
 };
 
 static struct super_block pipefs = { .dev = 0x40, .type = "pipefs" };
+
+/* Take n bytes from the ring (p->lock held; they are there). */
+static void ring_copy(struct pipe *p, char *dst, size_t n)
+{
+    while (n) {
+        size_t pos = p->r % PIPE_SIZE, in = pos % PAGE_SIZE;
+        size_t c = PAGE_SIZE - in < n ? PAGE_SIZE - in : n;
+        memcpy(dst, p->page[pos / PAGE_SIZE] + in, c);
+        p->r += (uint32_t)c;
+        dst += c;
+        n -= c;
+    }
+}
+
+/* Put n bytes into the ring (p->lock held; the room is there): how many fit in allocated pages. */
+static size_t ring_fill(struct pipe *p, const char *src, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        size_t pos = p->w % PIPE_SIZE, in = pos % PAGE_SIZE;
+        size_t c = PAGE_SIZE - in < n - done ? PAGE_SIZE - in : n - done;
+        char **pg = &p->page[pos / PAGE_SIZE];
+        if (!*pg) {
+            paddr_t pa = pmm_alloc();
+            if (!pa)
+                break;
+            *pg = phys_to_virt(pa);
+        }
+        memcpy(*pg + in, src + done, c);
+        p->w += (uint32_t)c;
+        done += c;
+    }
+    return done;
+}
 
 static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off)
 {
@@ -38,8 +75,7 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off)
         uint32_t avail = p->w - p->r;
         if (avail) {
             size_t got = n < avail ? n : avail;
-            for (size_t i = 0; i < got; i++)
-                ((char *)buf)[i] = p->buf[p->r++ % PIPE_SIZE];
+            ring_copy(p, buf, got);
             spin_unlock(&p->lock);
             return (long)got;
         }
@@ -72,9 +108,12 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off)
         size_t need = n <= PIPE_BUF ? n : 1; /* small writes go in whole */
         if (room >= need) {
             size_t put = n - done < room ? n - done : room;
-            for (size_t i = 0; i < put; i++)
-                p->buf[p->w++ % PIPE_SIZE] = ((const char *)buf)[done + i];
-            done += put;
+            size_t in = ring_fill(p, (const char *)buf + done, put);
+            done += in;
+            if (in < put) { /* out of memory for a ring page */
+                spin_unlock(&p->lock);
+                return done ? (long)done : -ENOMEM;
+            }
         }
         spin_unlock(&p->lock);
         if (done == n)
@@ -130,7 +169,9 @@ static void pipe_release(struct file *f)
     int gone = !p->readers && !p->writers;
     spin_unlock(&p->lock);
     if (gone) {
-        kfree(p->buf);
+        for (size_t i = 0; i < PIPE_PAGES; i++)
+            if (p->page[i])
+                pmm_free(virt_to_phys(p->page[i]));
         kfree(p);
     }
 }
@@ -145,13 +186,11 @@ static const struct file_operations pipe_write_fops = {
 int pipe_create(struct file **rd, struct file **wr, int flags)
 {
     struct pipe *p = kzalloc(sizeof *p);
-    char *buf = kmalloc(PIPE_SIZE);
     struct inode *ino = inode_alloc(&pipefs, S_IFIFO | 0600);
     struct file *r = 0, *w = 0;
-    if (!p || !buf || !ino)
+    if (!p || !ino)
         goto fail;
     spin_init(&p->lock, "pipe");
-    p->buf = buf;
     r = file_alloc(0, ino, O_RDONLY | (flags & O_NONBLOCK));
     w = file_alloc(0, ino, O_WRONLY | (flags & O_NONBLOCK));
     inode_put(ino); /* the files hold it now */
@@ -173,7 +212,6 @@ fail:
         file_close(w);
     if (ino)
         inode_put(ino);
-    kfree(buf);
     kfree(p);
     return -ENOMEM;
 }
@@ -220,5 +258,15 @@ KTEST(pipe_semantics)
     KT_CHECK(file_write(w, "x", 1) == -EPIPE, "a write without readers is not EPIPE");
     KT_CHECK(w->f_op->poll(w) & POLLERR, "no POLLERR without readers");
     file_close(w);
+
+    /* The ring's pages come back with the last end. */
+    uint64_t frames = pmm_free_count();
+    KT_CHECK(pipe_create(&r, &w, O_NONBLOCK) == 0, "third pipe_create failed");
+    static char chunk[3 * PAGE_SIZE];
+    KT_CHECK(file_write(w, chunk, sizeof chunk) == sizeof chunk, "a three-page write failed");
+    KT_CHECK(pmm_free_count() + 3 <= frames, "the ring did not take pages");
+    file_close(r);
+    file_close(w);
+    KT_CHECK(pmm_free_count() == frames, "%ld ring pages leaked", (long)(frames - pmm_free_count()));
     return KT_OK;
 }

@@ -1,4 +1,4 @@
-/* Pipes: a 64 KiB ring between a read end and a write end. */
+/* Pipes: a 64 KiB ring (16 pages, allocated as data arrives) between a read end and a write end. */
 #pragma once
 
 struct file;
