@@ -22,6 +22,8 @@ static int level_ok(int level)
 	return level >= ZSTD_LEVEL_MIN && level <= ZSTD_LEVEL_MAX;
 }
 
+/* Level 0 or out of range: the default level's figure (zstd_compress refuses
+ * out-of-range levels, so this never under-sizes). */
 size_t zstd_compress_workspace_size(int level, size_t src_len)
 {
 	struct zenc_params p;
@@ -70,6 +72,7 @@ static size_t write_frame_header(uint8_t *dst, size_t cap, size_t src_len, unsig
 	return pos;
 }
 
+/* Block header: Last_Block, Block_Type, Block_Size (RFC 8878 3.1.1.2). */
 static void put_block_header(uint8_t *p, int last, unsigned type, size_t size)
 {
 	uint32_t v = (uint32_t)last | (type << 1) | ((uint32_t)size << 3);

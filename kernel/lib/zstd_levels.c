@@ -105,6 +105,7 @@ static size_t max_seq(const struct zenc_params *p)
 	return p->block_size / 3 + 1;
 }
 
+/* Size of the 3-byte match table: only the optimal parser with M = 3 has one. */
 static unsigned hash3_log(const struct zenc_params *p)
 {
 	if (p->strategy != ZENC_OPT || p->min_match > 3)
@@ -112,6 +113,7 @@ static unsigned hash3_log(const struct zenc_params *p)
 	return p->window_log < ZENC_HASH3_LOG ? p->window_log : ZENC_HASH3_LOG;
 }
 
+/* Regions in workspace order, each 64-byte aligned. */
 static void layout(const struct zenc_params *p, struct layout *l)
 {
 	l->ent = align64(sizeof(struct zenc_ctx));
@@ -125,6 +127,7 @@ static void layout(const struct zenc_params *p, struct layout *l)
 	l->total = l->opt + (p->strategy == ZENC_OPT ? align64(zenc_opt_size()) : 0);
 }
 
+/* Bytes zenc_init needs for these parameters. */
 size_t zenc_workspace_size(const struct zenc_params *p)
 {
 	struct layout l;
