@@ -65,7 +65,9 @@ const char *zstd_error_name(long err);
 size_t zstd_decompress_workspace_size(void);
 
 /* Decode every frame in src (zstd frames and skippable frames, back to back)
- * into dst. Returns the decoded size (0 for an empty src) or -err. */
+ * into dst. Returns the decoded size (0 for an empty src) or -err.  Bytes of
+ * dst past the decoded size are left alone, except (up to 32 of them) after
+ * a frame that does not declare its content size. */
 long zstd_decompress(void *dst, size_t dst_cap, const void *src, size_t src_len,
                      void *workspace, size_t ws_size);
 

@@ -99,8 +99,13 @@ static long decode_frame(struct zstd_dctx *dc, uint8_t *dst, size_t cap, size_t 
         return hs;
     if (!fh.single_segment && fh.window_size > ZSTD_WINDOW_MAX)
         return -ZSTD_E_WINDOW_TOO_LARGE;
-    if (fh.content_size != ZSTD_CONTENT_UNKNOWN && fh.content_size > cap - op)
-        return -ZSTD_E_DST_TOO_SMALL;
+    long too_big = -ZSTD_E_DST_TOO_SMALL;   /* what running out of room means */
+    if (fh.content_size != ZSTD_CONTENT_UNKNOWN) {
+        if (fh.content_size > cap - op)
+            return -ZSTD_E_DST_TOO_SMALL;
+        cap = op + (size_t)fh.content_size;   /* fast copies stay inside the frame */
+        too_big = -ZSTD_E_CONTENT_SIZE;
+    }
     size_t ip = (size_t)hs, start = op;
     zstd_dctx_reset(dc);
     for (;;) {
@@ -116,7 +121,7 @@ static long decode_frame(struct zstd_dctx *dc, uint8_t *dst, size_t cap, size_t 
             if (len - ip < 1)
                 return -ZSTD_E_SRC_TRUNCATED;
             if (size > cap - op)
-                return -ZSTD_E_DST_TOO_SMALL;
+                return too_big;
             __builtin_memset(dst + op, src[ip], size);
             op += size;
             ip += 1;
@@ -126,14 +131,14 @@ static long decode_frame(struct zstd_dctx *dc, uint8_t *dst, size_t cap, size_t 
             return -ZSTD_E_SRC_TRUNCATED;
         } else if (type == ZSTD_BLOCK_RAW) {
             if (size > cap - op)
-                return -ZSTD_E_DST_TOO_SMALL;
+                return too_big;
             __builtin_memcpy(dst + op, src + ip, size);
             op += size;
             ip += size;
         } else {
             long n = zstd_decode_block(dc, dst + op, cap - op, dst + start, src + ip, size);
             if (n < 0)
-                return n;
+                return n == -ZSTD_E_DST_TOO_SMALL ? too_big : n;
             op += (size_t)n;
             ip += size;
         }
