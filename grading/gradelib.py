@@ -588,6 +588,7 @@ class Run:
         self.waiting_for = None   # what the test waited for when time ran out
         self.output_checks = 0    # expectations on output that held
         self.cursor = 0           # line index after the last ordered match
+        self.text_cursor = 0      # text offset after the last expect_output match
         self.started = time.time()
         self.cond = threading.Condition()
         if _interrupted.is_set():
@@ -730,14 +731,20 @@ class Run:
             return None
         return self._wait_until(find, "a line matching /%s/" % regex)
 
-    def wait_for_text(self, regex):
-        """Wait for regex anywhere in the output, including a last line that
-        has no newline yet (a shell prompt); returns the match or None."""
+    def wait_for_text(self, regex, start=0):
+        """Wait for regex in the output from character offset start on,
+        including a last line that has no newline yet (a shell prompt);
+        returns the match (offsets into self.text()) or None."""
         rx = re.compile(regex, re.M)
 
         def find():
-            return rx.search("\n".join(self.lines + [self.partial]))
+            return rx.search(self.text(), start)
         return self._wait_until(find, "output matching /%s/" % regex)
+
+    def text(self):
+        """The whole output as one string (lines joined by \n, then the
+        unfinished last line); it only grows, so offsets stay valid."""
+        return "\n".join(self.lines + [self.partial])
 
     def send(self, text):
         """Type text on the serial console (str or bytes)."""
@@ -762,12 +769,17 @@ class Run:
         self.output_checks += 1
         return r[1]
 
-    def expect_output(self, regex, msg=None):
+    def expect_output(self, regex, msg=None, fresh=False):
         """The output, as one text, matches regex (multi-line; also sees an
-        unfinished last line such as a prompt). Returns the match."""
-        m = self.wait_for_text(regex)
+        unfinished last line such as a prompt). fresh=True: only output after
+        the previous expect_output match counts, e.g. the next shell prompt
+        before typing the next command: r.expect_output(r"\$ $", fresh=True).
+        Returns the match."""
+        m = self.wait_for_text(regex, self.text_cursor if fresh else 0)
         if m is None:
-            raise TestFailure(msg or "expected output matching /%s/" % regex, self.closest(regex))
+            raise TestFailure(msg or "expected %soutput matching /%s/"
+                              % ("new " if fresh else "", regex), self.closest(regex))
+        self.text_cursor = max(self.text_cursor, m.end())
         self.output_checks += 1
         return m
 
@@ -991,6 +1003,7 @@ class RecordedRun(Run):
         self.waiting_for = shared.waiting_for
         self.output_checks = 0
         self.cursor = 0
+        self.text_cursor = 0
         self.started = shared.started
         self.cond = threading.Condition()
         self.proc = None

@@ -410,6 +410,12 @@ class WithFakeQemu(Fakes):
             r.expect_output(r"Ctrl-D powers off\n")
             r.send_line("a")
             r.expect_output(r"(?s)echo: a\n")
+            r.send_line("b")
+            r.expect_output(r"echo: \w\n", fresh=True)
+            r.send_line("c")
+            m = r.expect_output(r"echo: \w\n", fresh=True)
+            if m.group(0) != "echo: c\n":
+                raise gradelib.TestFailure("fresh matched old output: %r" % m.group(0))
             r.send(b"\x04")
             r.expect_exit(gradelib.EXIT_PASS)
 
