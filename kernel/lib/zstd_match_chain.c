@@ -9,19 +9,24 @@
  */
 #include "lib/zstd_enc.h"
 
-/* Link every position before target into the hash chains. */
+/* Link every position before target into the hash chains (locals: the
+ * stores into the tables must not make the compiler reload c->...). */
 void zenc_chain_insert(struct zenc_ctx *c, size_t target)
 {
 	const unsigned mls = zenc_hash_len(&c->p), hlog = c->p.hash_log;
+	const uint8_t *src = c->src;
+	uint32_t *hash = c->hash, *chain = c->chain;
+	const uint32_t mask = c->chain_mask;
 	size_t pos = c->next_to_update;
 
+	if (target <= pos)
+		return;
 	for (; pos < target; pos++) {
-		uint32_t h = zenc_hash(c->src + pos, mls, hlog);
-		c->chain[pos & c->chain_mask] = c->hash[h];
-		c->hash[h] = (uint32_t)pos;
+		uint32_t h = zenc_hash(src + pos, mls, hlog);
+		chain[pos & mask] = hash[h];
+		hash[h] = (uint32_t)pos;
 	}
-	if (target > c->next_to_update)
-		c->next_to_update = (uint32_t)target;
+	c->next_to_update = (uint32_t)target;
 }
 
 /* Longest match for ip within the window and chain depth; 0 if none. */
@@ -32,6 +37,8 @@ static size_t zenc_chain_search(struct zenc_ctx *c, size_t ip, size_t end, size_
 	size_t min_chain = ip > chain_size ? ip - chain_size : 0;
 	size_t low = ip > c->window ? ip - c->window : 0;
 	unsigned attempts = 1u << c->p.search_log;
+	const uint32_t *chain = c->chain, mask = c->chain_mask;
+	const size_t target_len = c->p.target_len;
 	size_t best = 0;
 
 	zenc_chain_insert(c, ip);
@@ -43,13 +50,13 @@ static size_t zenc_chain_search(struct zenc_ctx *c, size_t ip, size_t end, size_
 			if (len > best) {
 				best = len;
 				*off = ip - cand;
-				if (len >= c->p.target_len || p + len == iend)
+				if (len >= target_len || p + len == iend)
 					break;
 			}
 		}
 		if (cand <= min_chain)
 			break;
-		cand = c->chain[cand & c->chain_mask];
+		cand = chain[cand & mask];
 	}
 	return best;
 }
