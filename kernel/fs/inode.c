@@ -41,7 +41,7 @@ void inode_get(struct inode *ino)
     spin_unlock(&vfs_lock);
 }
 
-/* Drop a reference; the last one of an unlinked inode frees it. */
+/* Drop a reference, with or without vfs_lock held; the last one of an unlinked inode frees it. */
 void inode_put(struct inode *ino)
 {
     if (!ino)

@@ -1,43 +1,23 @@
 /*
- * ramfs: directories are lists of (name, inode) in creation order, regular
- * files are arrays of physical pages (a hole reads as zeros).
+ * ramfs: the super block, inodes and directories. A directory is a list of
+ * (name, inode) in creation order; regular files live in ramfs_file.c.
  * Locks: directory lists and nlink are under vfs_lock (the VFS holds it
  * around every inode_operations call, so refcounts are touched directly
  * here); file pages and size are under inode->lock.
  */
 #include "fs/ramfs.h"
+#include "fs/ramfs_internal.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 
-struct ramfs_dirent {
-    char *name;
-    struct inode *inode;
-    uint64_t cookie;        /* getdents64 position: grows with each new entry */
-    struct ramfs_dirent *next;
-};
-
-struct ramfs_dir {
-    struct ramfs_dirent *head;
-    uint64_t next_cookie;
-};
-
-struct ramfs_file {
-    paddr_t *pages;         /* page i holds bytes [i*4096, (i+1)*4096); 0 = hole */
-    size_t cap;             /* entries in pages */
-};
-
 static const struct inode_operations ramfs_dir_iops;
-static const struct inode_operations ramfs_file_iops;
-static const struct file_operations ramfs_file_fops;
 static const struct file_operations ramfs_dir_fops;
 static const struct super_operations ramfs_sops;
 
 static uint32_t next_dev = 1;
-
-#define RAMFS_MAX_SIZE (1ull << 32) /* 4 GiB: far more than memory, small enough for the page array */
 
 static struct ramfs_dirent *find(struct inode *dir, const char *name)
 {
@@ -254,122 +234,6 @@ static int ramfs_readdir(struct inode *dir, uint64_t *pos, char *name, uint64_t 
     return 1;
 }
 
-/* ---- file contents (inode->lock) ---- */
-
-static void free_pages_from(struct ramfs_file *rf, size_t first)
-{
-    for (size_t i = first; i < rf->cap; i++)
-        if (rf->pages[i]) {
-            pmm_free(rf->pages[i]);
-            rf->pages[i] = 0;
-        }
-}
-
-/* Make room for page index idx in the page array. */
-static int grow(struct ramfs_file *rf, size_t idx)
-{
-    if (idx < rf->cap)
-        return 0;
-    size_t cap = rf->cap ? rf->cap : 8;
-    while (cap <= idx)
-        cap *= 2;
-    paddr_t *pages = kzalloc(cap * sizeof *pages);
-    if (!pages)
-        return -ENOSPC;
-    if (rf->pages)
-        memcpy(pages, rf->pages, rf->cap * sizeof *pages);
-    kfree(rf->pages);
-    rf->pages = pages;
-    rf->cap = cap;
-    return 0;
-}
-
-static int ramfs_truncate(struct inode *inode, uint64_t size)
-{
-    struct ramfs_file *rf = inode->priv;
-    if (size > RAMFS_MAX_SIZE)
-        return -EFBIG;
-    spin_lock(&inode->lock);
-    if (size < inode->size) {
-        size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
-        free_pages_from(rf, keep);
-        if ((size % PAGE_SIZE) && keep - 1 < rf->cap && rf->pages[keep - 1]) {
-            char *p = phys_to_virt(rf->pages[keep - 1]);
-            memset(p + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
-        }
-    }
-    inode->size = size;
-    inode_touch(inode, 0, 1, 1);
-    spin_unlock(&inode->lock);
-    return 0;
-}
-
-static long ramfs_read(struct file *f, void *buf, size_t n, uint64_t off)
-{
-    struct inode *inode = f->inode;
-    struct ramfs_file *rf = inode->priv;
-    spin_lock(&inode->lock);
-    if (off >= inode->size)
-        n = 0;
-    else if (n > inode->size - off)
-        n = inode->size - off;
-    size_t done = 0;
-    while (done < n) {
-        uint64_t pos = off + done;
-        size_t idx = pos / PAGE_SIZE, in = pos % PAGE_SIZE;
-        size_t chunk = PAGE_SIZE - in < n - done ? PAGE_SIZE - in : n - done;
-        if (idx < rf->cap && rf->pages[idx])
-            memcpy((char *)buf + done, (char *)phys_to_virt(rf->pages[idx]) + in, chunk);
-        else
-            memset((char *)buf + done, 0, chunk);
-        done += chunk;
-    }
-    inode_touch(inode, 1, 0, 0);
-    spin_unlock(&inode->lock);
-    return (long)n;
-}
-
-/* Write at off, or at the end when off is (uint64_t)-1 (O_APPEND). */
-static long ramfs_write(struct file *f, const void *buf, size_t n, uint64_t off)
-{
-    struct inode *inode = f->inode;
-    struct ramfs_file *rf = inode->priv;
-    spin_lock(&inode->lock);
-    if (off == (uint64_t)-1)
-        off = inode->size;
-    if (off >= RAMFS_MAX_SIZE || n > RAMFS_MAX_SIZE - off) {
-        spin_unlock(&inode->lock);
-        return -EFBIG;
-    }
-    size_t done = 0;
-    long err = 0;
-    while (done < n) {
-        uint64_t pos = off + done;
-        size_t idx = pos / PAGE_SIZE, in = pos % PAGE_SIZE;
-        size_t chunk = PAGE_SIZE - in < n - done ? PAGE_SIZE - in : n - done;
-        if ((err = grow(rf, idx)) != 0)
-            break;
-        if (!rf->pages[idx] && !(rf->pages[idx] = pmm_alloc_zeroed())) {
-            err = -ENOSPC;
-            break;
-        }
-        memcpy((char *)phys_to_virt(rf->pages[idx]) + in, (const char *)buf + done, chunk);
-        done += chunk;
-    }
-    if (off + done > inode->size)
-        inode->size = off + done;
-    if (done)
-        inode_touch(inode, 0, 1, 1);
-    spin_unlock(&inode->lock);
-    return done ? (long)done : err;
-}
-
-static int ramfs_poll(struct file *f)
-{
-    (void)f;
-    return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-}
-
 /* The last reference to an unlinked inode is gone: give back its memory. */
 static void ramfs_evict(struct inode *inode)
 {
@@ -383,10 +247,7 @@ static void ramfs_evict(struct inode *inode)
         }
         kfree(d);
     } else if (inode->priv) {
-        struct ramfs_file *rf = inode->priv;
-        free_pages_from(rf, 0);
-        kfree(rf->pages);
-        kfree(rf);
+        ramfs_file_evict(inode);
     }
     inode->priv = 0;
 }
@@ -399,14 +260,6 @@ static const struct inode_operations ramfs_dir_iops = {
     .rename = ramfs_rename,
     .is_empty = ramfs_is_empty,
     .readdir = ramfs_readdir,
-};
-static const struct inode_operations ramfs_file_iops = {
-    .truncate = ramfs_truncate,
-};
-static const struct file_operations ramfs_file_fops = {
-    .read = ramfs_read,
-    .write = ramfs_write,
-    .poll = ramfs_poll,
 };
 static const struct file_operations ramfs_dir_fops = {
     .poll = ramfs_poll,
