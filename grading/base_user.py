@@ -76,17 +76,21 @@ if has_user_space():
     @test("user/shell", points=3, timeout=90, title="init runs our shell on the console; ^C interrupts a job")
     def shell(t):
         r = t.boot("", extra_args=initrd_args())
-        r.expect_output(r"\$ $")
+        r.expect_output(r"\$ $", fresh=True)
         r.send_line("echo hi | cat")
         r.expect_line(r"^hi$")
+        r.expect_output(r"\$ $", fresh=True)
         # The job says when it runs in the foreground (the shell made its group
         # the terminal's before exec), so ^C cannot arrive too early.
         r.send_line("busybox sh -c 'echo started; exec busybox sleep 100'")
         r.expect_line(r"^started$")
         r.send(b"\x03")
+        r.expect_output(r"\$ $", fresh=True)
         r.send_line("echo status $?")
         r.expect_line(r"^status 130$")
-        r.send_line("exit")
+        r.expect_output(r"\$ $", fresh=True)
+        r.send_line("busybox poweroff -f")
+        r.expect_exit(EXIT_PASS)
         r.expect_no_panic()
 
     @test("user/fuzz_syscalls", points=3, smp=4, timeout=180,

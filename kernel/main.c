@@ -24,6 +24,7 @@
 #include "sched/sched.h"
 #include "sys/syscall.h"
 #include "lib/string.h"
+#include "lib/panic.h"
 #include "test/ktest.h"
 
 /* The build mode (student, lab-9c, sol), from the Makefile's -DKEEL_MODE=... */
@@ -82,6 +83,9 @@ static __attribute__((noreturn)) void echo_console(void)
     }
 }
 
+void run_on_stack(uint64_t top, void (*fn)(void));
+static __attribute__((noreturn)) void kmain_rest(void);
+
 void kmain(uint32_t magic, uint32_t info)
 {
     cpus[0].id = 0;
@@ -93,6 +97,18 @@ void kmain(uint32_t magic, uint32_t info)
 
     pmm_init();
     kvm_init();
+    /* Leave the boot stack (no guard page below it) for a guarded one, so a
+     * stack overflow is a clean double fault rather than silent corruption. */
+    vaddr_t stack = kstack_alloc();
+    if (!stack)
+        panic("boot: no memory for the boot CPU's stack");
+    cpus[0].stack_top = stack;
+    run_on_stack(stack, kmain_rest);
+}
+
+/* The rest of start-up, on the bootstrap CPU's guarded stack. */
+static void kmain_rest(void)
+{
     gdt_init_cpu(&cpus[0]);
     idt_init();
     idt_load();

@@ -26,3 +26,19 @@ KTEST_MANUAL(selftest_assert)
     assert(answer == 42);
     return KT_OK;
 }
+
+static volatile int keep_going = 1; /* hides the endless recursion from the compiler */
+
+/* Recurse until the kernel stack runs into its guard page: a double fault. */
+static __attribute__((noinline)) int recurse(int depth)
+{
+    volatile char pad[512];
+    pad[0] = (char)depth;
+    return (keep_going ? recurse(depth + 1) : 0) + pad[0];
+}
+
+KTEST_MANUAL(selftest_stack_overflow)
+{
+    recurse(0);
+    return "the recursion returned";
+}

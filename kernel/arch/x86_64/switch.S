@@ -41,3 +41,11 @@ fpu_save:
 fpu_restore:
     fxrstor64 (%rdi)
     ret
+
+/* run_on_stack(uint64_t top, void (*fn)(void)): continue on another stack (fn never returns). */
+    .globl run_on_stack
+run_on_stack:
+    movq %rdi, %rsp
+    xorl %ebp, %ebp
+    call *%rsi
+    ud2
