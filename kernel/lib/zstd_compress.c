@@ -92,6 +92,9 @@ static size_t compress_block_body(struct zenc_ctx *c, uint8_t *dst, size_t limit
 	case ZENC_FAST:
 		zenc_match_fast(c, start, end);
 		break;
+	case ZENC_DFAST:
+		zenc_match_dfast(c, start, end);
+		break;
 	case ZENC_OPT:
 		zenc_match_opt(c, start, end);
 		break;

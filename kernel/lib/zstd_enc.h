@@ -6,7 +6,8 @@
  *   zstd_levels.c       the level table and the workspace layout
  *   zstd_seqstore.c     sequence store and repeat-offset coding
  *   zstd_match_fast.c   hash-table match finder (levels 1-2)
- *   zstd_match_chain.c  hash-chain greedy/lazy/lazy2 (levels 3-15)
+ *   zstd_match_dfast.c  two hash tables, long and short matches (level 3)
+ *   zstd_match_chain.c  hash-chain greedy/lazy/lazy2 (levels 4-15)
  *   zstd_match_opt.c    price-based optimal parser (levels 16-22)
  *   zstd_opt_price.c    the statistics and bit prices the parser uses
  *   zstd_huf_encode.c   Huffman literals section
@@ -29,7 +30,7 @@
 #define ZENC_LEVELS 22
 #define ZENC_HASH_READ 8 /* hashing reads 8 bytes: stop this far from the end */
 
-enum zenc_strategy { ZENC_FAST, ZENC_GREEDY, ZENC_LAZY, ZENC_LAZY2, ZENC_OPT };
+enum zenc_strategy { ZENC_FAST, ZENC_DFAST, ZENC_GREEDY, ZENC_LAZY, ZENC_LAZY2, ZENC_OPT };
 
 /* One level's match-finder parameters (see the table in zstd_levels.c). */
 struct zenc_params {
@@ -149,6 +150,7 @@ void zenc_rep_update(uint32_t rep[3], uint32_t off_value, uint32_t lit_len);
 
 /* Match finders: fill ctx->ss with the sequences of src[start, end). */
 void zenc_match_fast(struct zenc_ctx *c, size_t start, size_t end);
+void zenc_match_dfast(struct zenc_ctx *c, size_t start, size_t end);
 void zenc_match_chain(struct zenc_ctx *c, size_t start, size_t end);
 void zenc_match_opt(struct zenc_ctx *c, size_t start, size_t end);
 

@@ -4,7 +4,7 @@
  * lives in the caller's buffer).
  *
  * Level table (before fitting to the input; W = window log, H = hash log,
- * C = chain log, S = log2 of chain candidates tried, M = min match (3: the
+ * C = chain log (double fast: the short-match table), S = log2 of chain candidates tried, M = min match (3: the
  * optimal parser also looks up 3-byte matches), T = target length: a match
  * this long ends the search). Workspace in MiB from
  * zstd_compress_workspace_size() for a 4 KiB / 64 KiB / 16 MiB input:
@@ -12,7 +12,7 @@
  *   lvl  finder         W  H  C  S  M    T      4K    64K   16M
  *    1   fast hash     19 14  -  -  6    -    0.07   0.45   0.82
  *    2   fast hash     20 16  -  -  5    -    0.07   0.64   1.01
- *    3   greedy chain  21 17 16  1  5    8    0.08   1.14   1.51
+ *    3   double fast   21 17 16  -  5    -    0.08   1.14   1.51
  *    4   greedy chain  21 18 18  2  5   16    0.08   1.14   2.76
  *    5   lazy chain    21 18 19  2  5   16    0.08   1.14   3.76
  *    6   lazy chain    21 19 19  3  5   32    0.08   1.14   4.76
@@ -48,7 +48,7 @@ static const struct zenc_params levels[ZENC_LEVELS + 1] = {
 	{ZENC_FAST, 19, 14, 0, 0, 6, 0, 0, 0},
 	{ZENC_FAST, 19, 14, 0, 0, 6, 0, 0, 0},
 	{ZENC_FAST, 20, 16, 0, 0, 5, 0, 0, 0},
-	{ZENC_GREEDY, 21, 17, 16, 1, 5, 8, 0, 0},
+	{ZENC_DFAST, 21, 17, 16, 0, 5, 0, 0, 0},
 	{ZENC_GREEDY, 21, 18, 18, 2, 5, 16, 0, 0},
 	{ZENC_LAZY, 21, 18, 19, 2, 5, 16, 0, 0},
 	{ZENC_LAZY, 21, 19, 19, 3, 5, 32, 0, 0},

@@ -1,5 +1,5 @@
 /*
- * zstd_match_chain.c - hash-chain match finders (levels 3-15): a hash table
+ * zstd_match_chain.c - hash-chain match finders (levels 4-15): a hash table
  * of the latest position per hash plus a chain linking each position to
  * the previous one with the same hash, searched 2^search_log deep.
  *   greedy: take the best match at the current position;

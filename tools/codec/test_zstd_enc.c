@@ -226,7 +226,7 @@ static void test_level(int level)
 /* The zstd CLI decodes one level per match-finder family. */
 static void test_cli(void)
 {
-	static const int levels[] = {1, 3, 6, 9, 16, 19};
+	static const int levels[] = {1, 3, 4, 6, 9, 16, 19};
 	int bad = 0, n = 0;
 	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
 		for (int i = 0; i < nfiles; i++) {
@@ -244,7 +244,7 @@ static void test_cli(void)
 		}
 	}
 	char detail[64];
-	snprintf(detail, sizeof(detail), "(%d frames, levels 1 3 6 9 16 19)", n);
+	snprintf(detail, sizeof(detail), "(%d frames, levels 1 3 4 6 9 16 19)", n);
 	result("zstd -d CLI decodes our frames", !bad, detail);
 }
 
@@ -271,10 +271,10 @@ static void test_kcodec(const char *kcodec, const char *corpus)
 /* Generated edge cases at a few levels of each family. */
 static void test_edges(int quick)
 {
-	static const int all_levels[] = {1, 2, 3, 5, 7, 12, 16, 19, 22};
-	static const int quick_levels[] = {1, 3, 6, 16, 19}; /* one per finder, two-pass */
+	static const int all_levels[] = {1, 2, 3, 4, 5, 7, 12, 16, 19, 22};
+	static const int quick_levels[] = {1, 3, 4, 6, 16, 19}; /* each finder, two-pass */
 	const int *levels = quick ? quick_levels : all_levels;
-	size_t nlevels = quick ? 5 : 9;
+	size_t nlevels = quick ? 6 : 10;
 	static const size_t sizes[] = {0, 1, 2, 3, 7, 8, 15, 16, 17, 63, 64, 65, 255, 256, 257,
 				       131071, 131072, 131073, 262143, 262144, 262145};
 	unsigned char *buf = malloc(262145 + 8);

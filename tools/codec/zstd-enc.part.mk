@@ -5,7 +5,7 @@
 # the hosted flags, so a problem there shows up in its own checks, not ours.
 
 ZENC_SRCS := $(wildcard $(addprefix kernel/lib/,zstd_compress.c zstd_levels.c \
-	zstd_seqstore.c zstd_match_fast.c zstd_match_chain.c zstd_match_opt.c \
+	zstd_seqstore.c zstd_match_fast.c zstd_match_dfast.c zstd_match_chain.c zstd_match_opt.c \
 	zstd_opt_price.c zstd_huf_encode.c zstd_fse_encode.c zstd_seq_encode.c \
 	zstd_common.c zstd_fse.c xxhash.c))
 ZENC_DEC_SRCS := $(filter-out $(ZENC_SRCS),$(wildcard kernel/lib/zstd*.c))
