@@ -60,11 +60,6 @@ int file_writable(struct file *f)
     return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
 }
 
-int file_is_seekable(struct file *f)
-{
-    return !f->stream;
-}
-
 long file_pread(struct file *f, void *buf, size_t n, uint64_t off)
 {
     if (!file_readable(f))

@@ -145,11 +145,6 @@ out:
         signal_send_pgrp(pgrp, sig);
 }
 
-int tty_foreground(void)
-{
-    return tty.pgrp;
-}
-
 /* Take what a read may return right now (tty.lock held): bytes, or -EAGAIN if it must wait. */
 static long take_input(char *buf, size_t n, uint64_t start_ns)
 {

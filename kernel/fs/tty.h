@@ -69,5 +69,3 @@ extern const struct file_operations tty_fops;
 
 /* A byte from the COM1 interrupt. */
 void tty_input(char c);
-/* The foreground process group that ^C signals (0: none yet). */
-int tty_foreground(void);

@@ -198,7 +198,7 @@ void inode_touch(struct inode *ino, int atime, int mtime, int ctime);
 void fs_now(struct timespec_k *ts);
 int mode_to_dtype(uint32_t mode);
 
-/* ---- dentries (fs/dentry.c); callers hold vfs_lock unless the name says _unlocked ---- */
+/* ---- dentries (fs/dentry.c): dentry_get/dentry_put take vfs_lock, every other one wants it held ---- */
 struct dentry *dentry_alloc(struct dentry *parent, const char *name, struct inode *inode);
 struct dentry *dentry_lookup_cached(struct dentry *dir, const char *name);
 int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out);
@@ -226,7 +226,6 @@ long file_pread(struct file *f, void *buf, size_t n, uint64_t off);
 long file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off);
 int file_readable(struct file *f);
 int file_writable(struct file *f);
-int file_is_seekable(struct file *f);
 
 /* ---- namespace operations (fs/namei.c, fs/namei_ops.c) ---- */
 /* Lookup flags. */
@@ -234,8 +233,8 @@ int file_is_seekable(struct file *f);
 #define LOOKUP_NOFOLLOW 2     /* do not follow a final symlink */
 /* Resolve path from base (NULL: the cwd) to a dentry with a reference. */
 int resolve_path(struct dentry *base, const char *path, int flags, struct dentry **out);
-/* Resolve all but the last component: the parent (a directory, with a reference) and the last name.
- * *last_type says whether the last name was normal (0), "." (1) or ".." (2); *trailing_slash is set. */
+/* Resolve all but the last component: the parent (a directory, with a reference) and the last name;
+ * np->type says whether that name is normal, "." or "..", np->trailing_slash whether a '/' followed it. */
 #define LAST_NORM 0
 #define LAST_DOT 1
 #define LAST_DOTDOT 2
