@@ -79,7 +79,13 @@ static long do_write(struct file *f, uaddr_t buf, size_t count, long off)
             ret = -EFAULT;
             break;
         }
-        long r = off < 0 ? file_write(f, kbuf, want) : file_pwrite(f, kbuf, want, (uint64_t)off + done);
+        long r;
+        if (off < 0)
+            r = file_write(f, kbuf, want);
+        else if ((f->flags & O_APPEND) && S_ISREG(f->inode->mode))
+            r = file_pwrite(f, kbuf, want, (uint64_t)-1); /* Linux: pwrite on O_APPEND appends */
+        else
+            r = file_pwrite(f, kbuf, want, (uint64_t)off + done);
         if (r < 0) {
             ret = r;
             break;

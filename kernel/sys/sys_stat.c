@@ -200,16 +200,16 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
         pos = next;
     }
     spin_unlock(&vfs_lock);
+    spin_unlock(&f->lock); /* never hold a spinlock while touching user memory */
     if (used == 0 && full) {
-        spin_unlock(&f->lock);
         ret = -EINVAL; /* the buffer cannot hold the next entry */
         goto out;
     }
     if (used && copy_to_user(dirp, buf, used)) {
-        spin_unlock(&f->lock);
         ret = -EFAULT;
         goto out;
     }
+    spin_lock(&f->lock);
     f->offset = pos;
     spin_unlock(&f->lock);
     ret = (long)used;
