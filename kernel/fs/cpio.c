@@ -3,8 +3,9 @@
  * format of `cpio -H newc`) from a boot module, into the ramfs root.
  * Directories and regular files are created with their modes; missing
  * parent directories are made on the way; hard links (entries sharing an
- * inode number) become links; symlinks and devices are skipped until lab
- * 9d. A malformed archive is reported in a sentence and returns -EINVAL.
+ * inode number) become links; named pipes are made; symlinks and devices
+ * are skipped until lab 9d. A malformed archive is reported in a sentence
+ * and returns -EINVAL.
  */
 #include "fs/vfs.h"
 #include "drivers/console.h"
@@ -126,8 +127,12 @@ static int unpack_one(struct cpio_entry *e, char *path, struct hardlink *links, 
         }
         return err;
     }
+    if (type == S_IFIFO) {
+        vfs_unlink(0, path);
+        return vfs_mknod(0, path, e->mode, 0);
+    }
     if (type != S_IFREG)
-        return 1; /* symlinks, devices, fifos: not yet */
+        return 1; /* symlinks and devices: not yet */
     if (e->nlink > 1)
         for (int i = 0; i < *nlinks; i++)
             if (links[i].ino == e->ino) {

@@ -26,7 +26,12 @@ struct pipe {
     char *page[PIPE_PAGES];  /* the ring, one page at a time, allocated on first use */
     uint32_t r, w;          /* free-running read and write counts */
     int readers, writers;   /* open files on each end */
+    uint32_t reader_opens, writer_opens; /* ever opened: a FIFO open waits for the other side */
+    struct inode *fifo;     /* the named pipe's inode, or NULL for pipe(2) */
 };
+
+/* Attaching and detaching a named pipe's ring (inode->pipe). Order: fifo_lock before pipe->lock. */
+static struct spinlock fifo_lock = SPINLOCK_INIT("fifo");
 
 static struct super_block pipefs = { .dev = 0x40, .type = "pipefs" };
 
@@ -161,13 +166,19 @@ static long pipe_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
+    if (p->fifo)
+        spin_lock(&fifo_lock);
     spin_lock(&p->lock);
     if (file_readable(f))
         p->readers--;
-    else
+    if (file_writable(f))
         p->writers--;
     int gone = !p->readers && !p->writers;
     spin_unlock(&p->lock);
+    if (gone && p->fifo)
+        p->fifo->pipe = 0;
+    if (p->fifo)
+        spin_unlock(&fifo_lock);
     if (gone) {
         for (size_t i = 0; i < PIPE_PAGES; i++)
             if (p->page[i])
@@ -182,6 +193,70 @@ static const struct file_operations pipe_read_fops = {
 static const struct file_operations pipe_write_fops = {
     .write = pipe_write, .poll = pipe_poll_write, .ioctl = pipe_ioctl, .release = pipe_release,
 };
+
+static int pipe_poll_rdwr(struct file *f)
+{
+    return pipe_poll_read(f) | (pipe_poll_write(f) & ~POLLERR);
+}
+
+static const struct file_operations pipe_rdwr_fops = {
+    .read = pipe_read, .write = pipe_write, .poll = pipe_poll_rdwr, .ioctl = pipe_ioctl, .release = pipe_release,
+};
+
+/*
+ * Opening a named pipe: find or make its ring, count the new end, and (unless
+ * O_NONBLOCK) wait until the other side has been opened too, as Linux does.
+ */
+static int fifo_open(struct inode *inode, struct file *f)
+{
+    int acc = f->flags & O_ACCMODE, nonblock = f->flags & O_NONBLOCK;
+    spin_lock(&fifo_lock);
+    struct pipe *p = inode->pipe;
+    if (!p && (p = kzalloc(sizeof *p)) != 0) {
+        spin_init(&p->lock, "pipe");
+        p->fifo = inode;
+        inode->pipe = p;
+    }
+    if (!p) {
+        spin_unlock(&fifo_lock);
+        return -ENOMEM;
+    }
+    spin_lock(&p->lock);
+    if (acc == O_WRONLY && nonblock && !p->readers) {
+        int unused = !p->readers && !p->writers;
+        spin_unlock(&p->lock);
+        if (unused)
+            inode->pipe = 0;
+        spin_unlock(&fifo_lock);
+        if (unused)
+            kfree(p);
+        return -ENXIO; /* nobody would ever read what we write */
+    }
+    if (acc != O_WRONLY)
+        p->readers++, p->reader_opens++;
+    if (acc != O_RDONLY)
+        p->writers++, p->writer_opens++;
+    uint32_t seen_w = p->writer_opens, seen_r = p->reader_opens;
+    spin_unlock(&p->lock);
+    spin_unlock(&fifo_lock);
+    f->priv = p;
+    f->stream = 1;
+    f->f_op = acc == O_RDONLY ? &pipe_read_fops : acc == O_WRONLY ? &pipe_write_fops : &pipe_rdwr_fops;
+    if (nonblock || acc == O_RDWR)
+        return 0;
+    for (;;) { /* the caller's file_close undoes the counts if we give up */
+        spin_lock(&p->lock);
+        int ready = acc == O_RDONLY ? (p->writers || p->writer_opens != seen_w) : (p->readers || p->reader_opens != seen_r);
+        spin_unlock(&p->lock);
+        if (ready)
+            return 0;
+        if (signal_pending())
+            return -ERESTARTSYS;
+        yield_poll(acc == O_RDONLY ? "fifo open for reading" : "fifo open for writing");
+    }
+}
+
+const struct file_operations fifo_fops = { .open = fifo_open };
 
 int pipe_create(struct file **rd, struct file **wr, int flags)
 {

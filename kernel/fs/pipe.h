@@ -2,8 +2,12 @@
 #pragma once
 
 struct file;
+struct file_operations;
 
 #define PIPE_SIZE 65536
 
 /* Two new files, the read end and the write end; flags may hold O_NONBLOCK. */
 int pipe_create(struct file **rd, struct file **wr, int flags);
+
+/* The operations of a named pipe (mkfifo): opening attaches the inode's ring. */
+extern const struct file_operations fifo_fops;

@@ -7,6 +7,7 @@
  */
 #include "fs/ramfs.h"
 #include "fs/ramfs_internal.h"
+#include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -65,7 +66,7 @@ static struct ramfs_dirent *remove_entry(struct inode *dir, const char *name)
     return 0;
 }
 
-/* A new inode of this file system with its type's operations. */
+/* A new inode of this file system with its type's operations: a directory, a named pipe, or a regular file. */
 static struct inode *ramfs_inode(struct super_block *sb, uint32_t mode)
 {
     struct inode *ino = inode_alloc(sb, mode);
@@ -81,6 +82,8 @@ static struct inode *ramfs_inode(struct super_block *sb, uint32_t mode)
         ino->priv = d;
         ino->i_op = &ramfs_dir_iops;
         ino->f_op = &ramfs_dir_fops;
+    } else if (S_ISFIFO(mode)) {
+        ino->f_op = &fifo_fops; /* the ring comes with the first open (fs/pipe.c) */
     } else {
         struct ramfs_file *f = kzalloc(sizeof *f);
         if (!f) {

@@ -84,6 +84,7 @@ struct dentry;
 struct file;
 struct super_block;
 struct mount;
+struct pipe;
 
 struct timespec_k {
     int64_t sec, nsec;
@@ -146,6 +147,7 @@ struct inode {
     const struct file_operations *f_op;
     struct spinlock lock;          /* contents and size */
     void *priv;                    /* the file system's data */
+    struct pipe *pipe;             /* a named pipe's ring while it is open (fs/pipe.c) */
 };
 
 struct dentry {

@@ -69,6 +69,8 @@ long sys_chdir(uaddr_t path);
 long sys_fchdir(int fd);
 long sys_mkdir(uaddr_t path, int mode);
 long sys_mkdirat(int dirfd, uaddr_t path, int mode);
+long sys_mknod(uaddr_t path, int mode, unsigned dev);
+long sys_mknodat(int dirfd, uaddr_t path, int mode, unsigned dev);
 long sys_rmdir(uaddr_t path);
 long sys_unlink(uaddr_t path);
 long sys_unlinkat(int dirfd, uaddr_t path, int flags);

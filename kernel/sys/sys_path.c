@@ -1,6 +1,6 @@
 /*
- * Calls that change names or the current directory: mkdir, rmdir, unlink,
- * link, rename (and their *at forms), chdir, fchdir, getcwd, umask.
+ * Calls that change names or the current directory: mkdir, mknod, rmdir,
+ * unlink, link, rename (and their *at forms), chdir, fchdir, getcwd, umask.
  */
 #include "sys/sys_fs.h"
 #include "fs/fs_struct.h"
@@ -45,6 +45,35 @@ long sys_mkdirat(int dirfd, uaddr_t upath, int mode)
 long sys_mkdir(uaddr_t path, int mode)
 {
     return sys_mkdirat(AT_FDCWD, path, mode);
+}
+
+/* mknod: regular files and named pipes; devices live in devfs only. */
+long sys_mknodat(int dirfd, uaddr_t upath, int mode, unsigned dev)
+{
+    (void)dev;
+    uint32_t type = (uint32_t)mode & S_IFMT;
+    if (type == 0)
+        type = S_IFREG;
+    if (type == S_IFDIR)
+        return -EPERM;
+    if (type != S_IFREG && type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
+        return -EINVAL;
+    struct dentry *base;
+    int err;
+    char *path = path_at(dirfd, upath, &base, &err);
+    if (!path)
+        return err;
+    if (type == S_IFREG || type == S_IFIFO)
+        err = vfs_mknod(base, path, type | ((uint32_t)mode & 07777), 0);
+    else
+        err = -EPERM; /* no device nodes or sockets outside devfs */
+    path_done(path, base);
+    return err;
+}
+
+long sys_mknod(uaddr_t path, int mode, unsigned dev)
+{
+    return sys_mknodat(AT_FDCWD, path, mode, dev);
 }
 
 long sys_unlinkat(int dirfd, uaddr_t upath, int flags)
