@@ -345,3 +345,24 @@ KTEST(pipe_semantics)
     KT_CHECK(pmm_free_count() == frames, "%ld ring pages leaked", (long)(frames - pmm_free_count()));
     return KT_OK;
 }
+
+KTEST(fifo_named)
+{
+    vfs_init();
+    struct file *r, *w;
+    char buf[8];
+    KT_CHECK(vfs_mknod(0, "/tmp/kt_fifo", S_IFIFO | 0600, 0) == 0, "mkfifo failed");
+    KT_CHECK(vfs_open("/tmp/kt_fifo", O_WRONLY | O_NONBLOCK, 0, &w) == -ENXIO, "a writer without readers");
+    KT_CHECK(vfs_open("/tmp/kt_fifo", O_RDONLY | O_NONBLOCK, 0, &r) == 0, "non-blocking open for reading");
+    KT_CHECK(file_read(r, buf, sizeof buf) == 0, "no writer yet: end of file");
+    KT_CHECK(vfs_open("/tmp/kt_fifo", O_WRONLY | O_NONBLOCK, 0, &w) == 0, "open for writing with a reader");
+    KT_CHECK(r->inode->pipe && r->priv == w->priv, "the two ends do not share one ring");
+    KT_CHECK(file_write(w, "abc", 3) == 3 && file_read(r, buf, sizeof buf) == 3, "data through the fifo");
+    KT_CHECK(file_read(r, buf, sizeof buf) == -EAGAIN, "an open writer but no data is not EAGAIN");
+    struct inode *ino = r->inode;
+    file_close(w);
+    file_close(r);
+    KT_CHECK(ino->pipe == 0, "the ring stayed after the last close");
+    KT_CHECK(vfs_unlink(0, "/tmp/kt_fifo") == 0, "unlink of the fifo failed");
+    return KT_OK;
+}
