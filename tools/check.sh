@@ -36,7 +36,10 @@ tools/install-deps.sh >"$LOGDIR/install-deps.log" 2>&1 || { cat "$LOGDIR/install
 # 1. Host-side tests.
 step build-student        make -j"$J" kernel
 step build-sol            make -j"$J" kernel SOL=1
+step build-lab-9b         make -j"$J" kernel LAB=9b
 step build-tools          make -j"$J" tools
+step build-user           make -j"$J" user initrd
+step user-host-check      make user-host-check
 step overlay-rule         tools/test-overlay.sh
 step grading-selftest     python3 grading/test_gradelib.py
 step codec-check          make -j"$J" codec-check

@@ -6,7 +6,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cp -r "$top/Makefile" "$top/kernel" "$top/tools" "$tmp/"
+cp -r "$top/Makefile" "$top/kernel" "$top/tools" "$top/user" "$tmp/"
 mkdir -p "$tmp/solutions/9a/kernel/mm" "$tmp/solutions/9b/kernel/mm"
 cp "$top/kernel/mm/paging.c" "$tmp/solutions/9a/kernel/mm/paging.c"
 cp "$top/kernel/mm/pmm.c" "$tmp/solutions/9b/kernel/mm/pmm.c"
