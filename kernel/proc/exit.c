@@ -13,6 +13,7 @@
 #include "mm/kmalloc.h"
 #include "mm/vm.h"
 #include "mm/refcount.h"
+#include "mm/tlb.h"
 #include "fs/fdtable.h"
 #include "fs/fs_struct.h"
 #include "signal/signal.h"
@@ -119,6 +120,8 @@ static void process_finish(struct process *p)
     if (p->pid == 1) {
         int st = p->exit_status;
         int code = (st & 0x7F) ? 128 + (st & 0x7F) : (st >> 8) & 0xFF;
+        kprintf("keel: cr3 switches %lu, cr3 skips %lu, tlb shootdown IPIs %lu\n", cr3_switches, cr3_skips,
+                tlb_ipis_sent);
         kprintf("keel: %lu user frames still allocated at power-off (other processes alive: %d)\n",
                 user_frames, live_processes());
         kprintf("keel: init exited with status %d\n", code);
