@@ -258,6 +258,8 @@ int vfs_link(struct dentry *obase, const char *oldpath, struct dentry *nbase, co
 static int rename_locked(struct nameparts *o, struct nameparts *n)
 {
     struct dentry *od, *nd = 0;
+    if (n->parent->dead)
+        return -ENOENT; /* the target directory has been removed */
     int err = dentry_lookup(o->parent, o->last, &od);
     if (err)
         return err;
