@@ -4,7 +4,8 @@
  * 64 KiB, whole file; every unit is compressed on its own, as the file
  * system does) it prints the ratio and the compress/decompress MB/s of
  * every codec row, ours (built with the kernel's flags) beside the reference
- * library on the same data in the same run.
+ * library on the same data in the same run; the last three columns give
+ * ours as a multiple of the reference (ratio, compress and decompress speed).
  *
  *   bench CORPUS_DIR [FILTER]      (FILTER: only rows whose name contains it)
  *   BENCH_MIN_MS=n                 (time per measurement, default 150)
@@ -209,7 +210,31 @@ static void measure_rows(struct row *rows, size_t nrows, int dir, double min_s)
     }
 }
 
-/* One table: ratio, compress and decompress speed of each row, round trips verified. */
+/* The reference row an "ours" row is compared with: "ours-dec X" decodes X's
+ * frames, so X itself; any other "ours" row, the next library row. -1: none. */
+static long find_ref(struct row *rows, size_t nrows, size_t i)
+{
+    const char *name = rows[i].c->name;
+    if (strncmp(name, "ours", 4) != 0)
+        return -1;
+    for (size_t j = 0; j < nrows; j++) {
+        if (strncmp(name, "ours-dec ", 9) == 0 ? strcmp(rows[j].c->name, name + 9) == 0
+                                                : j > i && strncmp(rows[j].c->name, "lib", 3) == 0)
+            return (long)j;
+    }
+    return -1;
+}
+
+static double row_ratio(const struct row *r, size_t n)
+{
+    size_t total = 0;
+    for (size_t u = 0; u < r->j.nunits; u++)
+        total += r->j.csize[u];
+    return (double)n / (double)total;
+}
+
+/* One table: ratio, compress and decompress speed of each row, round trips
+ * verified; "ours" rows also show each figure as a multiple of the reference's. */
 static void bench_table(const struct bench_codec **codecs, size_t nrows, const unsigned char *src,
                         size_t n, size_t unit, double min_s)
 {
@@ -221,14 +246,20 @@ static void bench_table(const struct bench_codec **codecs, size_t nrows, const u
     measure_rows(rows, nrows, 1, min_s);
     for (size_t i = 0; i < nrows; i++) {
         struct row *r = &rows[i];
-        size_t total = 0;
-        for (size_t u = 0; u < r->j.nunits; u++)
-            total += r->j.csize[u];
-        if (r->failed || memcmp(r->j.out, src, n))
-            printf("  %-18s FAILED (round trip error)\n", r->c->name);
-        else
-            printf("  %-18s %7.3f %10.1f %12.1f\n", r->c->name, (double)n / (double)total,
-                   (double)n / r->best[0] / 1e6, (double)n / r->best[1] / 1e6);
+        if (r->failed || memcmp(r->j.out, src, n)) {
+            printf("  %-20s FAILED (round trip error)\n", r->c->name);
+            continue;
+        }
+        printf("  %-20s %7.3f %10.1f %12.1f", r->c->name, row_ratio(r, n), (double)n / r->best[0] / 1e6,
+               (double)n / r->best[1] / 1e6);
+        long ref = find_ref(rows, nrows, i);
+        if (ref >= 0 && !rows[ref].failed)
+            printf("   %15.2fx %5.2fx %7.2fx", row_ratio(r, n) / row_ratio(&rows[ref], n),
+                   rows[ref].best[0] / r->best[0], rows[ref].best[1] / r->best[1]);
+        printf("\n");
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        struct row *r = &rows[i];
         free(r->j.comp), free(r->j.csize), free(r->j.out), free(r->cws), free(r->dws);
     }
     fflush(stdout);
@@ -272,7 +303,8 @@ int main(int argc, char **argv)
                        unit / 1024);
             else
                 printf("\n%s (%s, %zu bytes), unit whole file\n", kinds[k].kind, kinds[k].file, n);
-            printf("  %-18s %7s %10s %12s\n", "codec", "ratio", "comp MB/s", "decomp MB/s");
+            printf("  %-20s %7s %10s %12s   %s\n", "codec", "ratio", "comp MB/s", "decomp MB/s",
+                   "ours/ref: ratio  comp  decomp");
             bench_table(rows, nrows, src, n, unit, min_s);
         }
         free(src);
