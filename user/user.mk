@@ -9,6 +9,8 @@
 #   user/tests/<name>.c     a test, linked with user/tests/lib/*.c
 #   user/etc/*              copied to /etc in the image
 #
+# Outputs are written under a temporary name and renamed, so that two makes
+# at once (engineers, keel-run) never leave half a binary.
 # Targets: user (all binaries), initrd (build/user/initrd.cpio),
 # user-host-check (runs every test on the host).
 
@@ -39,22 +41,22 @@ user-deps:
 $(USER_BIN)/%: user/%.c | user-deps
 	@mkdir -p $(@D)
 	@echo "  USERCC  $@"
-	@$(USER_CC) $(USER_CFLAGS) -o $@ $<
+	@$(USER_CC) $(USER_CFLAGS) -MF $(USER_OUT)/$*.d -MT $@ -o $@.$$$$ $< && mv -f $@.$$$$ $@
 
 define USER_MULTI_RULE
 $(USER_BIN)/$(1): $(wildcard user/$(1)/*.c) | user-deps
 	@mkdir -p $$(@D)
 	@echo "  USERCC  $$@"
-	@$(USER_CC) $(USER_CFLAGS) -MF $(USER_OUT)/$(1).d -o $$@ $(wildcard user/$(1)/*.c)
+	@$(USER_CC) $(USER_CFLAGS) -MF $(USER_OUT)/$(1).d -MT $$@ -o $$@.$$$$$$$$ $(wildcard user/$(1)/*.c) && mv -f $$@.$$$$$$$$ $$@
 endef
 $(foreach p,$(USER_MULTI),$(eval $(call USER_MULTI_RULE,$(p))))
 
 $(USER_BIN)/%: user/tests/%.c $(USER_TESTLIB) | user-deps
 	@mkdir -p $(@D)
 	@echo "  USERCC  $@"
-	@$(USER_CC) $(USER_CFLAGS) -Iuser/tests/lib -MF $(USER_OUT)/$*.d -o $@ $< $(USER_TESTLIB)
+	@$(USER_CC) $(USER_CFLAGS) -Iuser/tests/lib -MF $(USER_OUT)/$*.d -MT $@ -o $@.$$$$ $< $(USER_TESTLIB) && mv -f $@.$$$$ $@
 
--include $(wildcard $(USER_BIN)/*.d $(USER_OUT)/*.d)
+-include $(wildcard $(USER_OUT)/*.d)
 
 # Busybox applets that get a /bin entry of their own: a copy of user/applet.c
 # (13 KB, it execs /bin/busybox) under the applet's name. Busybox's shell needs
@@ -69,15 +71,17 @@ USER_APPLETS = $(filter $(BUSYBOX_APPLETS),$(shell $(BUSYBOX) --list 2>/dev/null
 # The image's root: /bin (our programs, busybox and the applet stand-ins; no
 # symlinks: the kernel's unpacker may skip them), /etc, and empty /home, /tmp, /dev.
 USER_ETC := $(wildcard user/etc/*)
+# Built in a private folder and moved into place, so that two makes at once
+# (several engineers, keel-run) never see half a tree or half an archive.
 $(USER_OUT)/initrd.cpio: $(USER_BINS) $(USER_ETC) user/user.mk | user-deps
-	@rm -rf $(USER_OUT)/root
-	@mkdir -p $(USER_OUT)/root/bin $(USER_OUT)/root/etc $(USER_OUT)/root/home \
-	  $(USER_OUT)/root/tmp $(USER_OUT)/root/dev
-	@chmod 1777 $(USER_OUT)/root/tmp
-	@cp $(USER_BINS) $(BUSYBOX) $(USER_OUT)/root/bin/
-	@strip -o $(USER_OUT)/applet.stripped $(USER_BIN)/applet
-	@for a in $(USER_APPLETS); do cp $(USER_OUT)/applet.stripped $(USER_OUT)/root/bin/$$a; done
-	@cp $(USER_ETC) $(USER_OUT)/root/etc/
-	@echo "  CPIO    $@"
-	@cd $(USER_OUT)/root && find . -mindepth 1 | LC_ALL=C sort | \
-	  cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd.cpio
+	@set -e; r=$(USER_OUT)/root.$$$$; rm -rf $$r; \
+	mkdir -p $$r/bin $$r/etc $$r/home $$r/tmp $$r/dev; chmod 1777 $$r/tmp; \
+	cp $(USER_BINS) $(BUSYBOX) $$r/bin/; \
+	strip -o $$r/applet.stripped $(USER_BIN)/applet; \
+	for a in $(USER_APPLETS); do cp $$r/applet.stripped $$r/bin/$$a; done; rm $$r/applet.stripped; \
+	cp $(USER_ETC) $$r/etc/; \
+	echo "  CPIO    $@"; \
+	(cd $$r && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet) > $@.$$$$; \
+	mv -f $@.$$$$ $@; \
+	rm -rf $(USER_OUT)/root.old.$$$$; if [ -d $(USER_OUT)/root ]; then mv $(USER_OUT)/root $(USER_OUT)/root.old.$$$$; fi; \
+	mv $$r $(USER_OUT)/root; rm -rf $(USER_OUT)/root.old.$$$$

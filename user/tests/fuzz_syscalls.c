@@ -1,5 +1,5 @@
 /*
- * fuzz_syscalls SEED COUNT [-v | -vv] [-b N] [-j N]: COUNT system calls, chosen and argued by a
+ * fuzz_syscalls SEED COUNT [-v | -vv] [-b N] [-j N] [-t N]: COUNT system calls, chosen and argued by a
  * seeded generator, so a crash is reproducible from its seed.
  *
  * Calls come from a list of ones that are safe for the machine running the
@@ -17,12 +17,15 @@
  * kills one that hangs, and prints `fuzz_syscalls: N calls, seed S, survived`.
  * -v tells how each batch ended, -vv also prints every call before making
  * it, -b N starts at batch N: `fuzz_syscalls S 1000 -vv -b N -j 1` replays
- * one. -j N runs N batches at once (default 2), for several CPUs.
+ * one (with -t 1; threads interleave differently each run). -j N runs N
+ * batches at once (default 2) and -t N splits each batch among N threads of
+ * its process (default 2), so several CPUs call into the kernel together.
  */
 #include "testlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +43,7 @@ enum { BATCH = 1000, REGION_PAGES = 16, MAX_FORKS = 3, HANG_SECONDS = 30 };
 
 /* ---- the generator: splitmix64, one stream per batch ---- */
 
-static uint64_t rng;
+static __thread uint64_t rng;          /* each thread draws from its own stream */
 
 static uint64_t next(void)
 {
@@ -63,7 +66,9 @@ static uint64_t iovs[16][8];            /* iovec arrays, likewise */
 static uintptr_t unmapped_page;
 static struct timespec tiny_ts_storage = {0, 1000};
 static struct timespec *const tiny_ts = &tiny_ts_storage;  /* outside region: calls cannot enlarge it */
-static int forks_left;
+static int forks_left;                 /* shared by the batch's threads */
+static int threads = 2;                /* -t N: threads per batch */
+static int workers_done;
 static int trace_fd = -1;               /* -vv: each call on stderr, before it runs */
 static int verbose;                     /* -v: how each batch ended */
 enum { TRACE_FD = 200 };                /* above the batch's fd limit: calls cannot close it */
@@ -347,28 +352,64 @@ static void setup_batch_child(void)
     forks_left = MAX_FORKS;
 }
 
-/* One batch: n calls from the stream seeded by (seed, batch). */
-static void run_batch(uint64_t seed, uint64_t batch, long n)
+/* n calls from the stream seeded by (seed, batch, thread k). */
+static void fuzz_stream(uint64_t seed, uint64_t batch, long n, int k)
 {
-    rng = seed * 0x100000001b3ull + batch;
-    setup_batch_child();
+    rng = seed * 0x100000001b3ull + batch + ((uint64_t)k << 40);
     for (long i = 0; i < n; i++) {
         const struct call *c = &calls[below(sizeof calls / sizeof calls[0])];
         uint64_t a[6];
         for (int j = 0; j < 6; j++)
             a[j] = arg(c->k[j]);
         tame(c->nr, a);
-        if (c->nr == SYS_fork && forks_left-- <= 0)
+        if (c->nr == SYS_fork && __atomic_fetch_sub(&forks_left, 1, __ATOMIC_RELAXED) <= 0)
             continue;
         if (trace_fd >= 0)
-            dprintf(trace_fd, "batch %lu call %ld: syscall(%ld, %#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n",
-                    (unsigned long)batch, i, c->nr, (unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],
-                    (unsigned long)a[3], (unsigned long)a[4], (unsigned long)a[5]);
+            dprintf(trace_fd, "batch %lu thread %d call %ld: syscall(%ld, %#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n",
+                    (unsigned long)batch, k, i, c->nr, (unsigned long)a[0], (unsigned long)a[1],
+                    (unsigned long)a[2], (unsigned long)a[3], (unsigned long)a[4], (unsigned long)a[5]);
         long r = syscall(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
         if (c->nr == SYS_fork && r == 0)
             syscall(SYS_exit_group, 0);
         after(c->nr, a, r);
     }
+}
+
+struct stream {
+    uint64_t seed, batch;
+    long n;
+    int k;
+};
+
+static void *worker(void *arg)
+{
+    struct stream *st = arg;
+    fuzz_stream(st->seed, st->batch, st->n, st->k);
+    __atomic_add_fetch(&workers_done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/*
+ * One batch: its calls shared among `threads` threads of one process, so
+ * that calls race on one fd table and one address space. The workers are
+ * not joined (a fuzzed set_tid_address would break pthread_join): the main
+ * thread waits for their counter, then exit_group ends everything.
+ */
+static void run_batch(uint64_t seed, uint64_t batch, long n)
+{
+    rng = seed * 0x100000001b3ull + batch;
+    setup_batch_child();
+    static struct stream streams[8];
+    int started = 0;
+    for (int k = 1; k < threads && k < 8; k++) {
+        streams[k] = (struct stream){seed, batch, n / threads, k};
+        pthread_t t;
+        if (pthread_create(&t, NULL, worker, &streams[k]) == 0)
+            started++;
+    }
+    fuzz_stream(seed, batch, n - (long)started * (n / threads), 0);
+    for (int ms = 0; ms < 20000 && __atomic_load_n(&workers_done, __ATOMIC_ACQUIRE) < started; ms++)
+        t_msleep(1);
     /* Collect our own children before leaving. */
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
         ;
@@ -433,10 +474,20 @@ static void run_batches(uint64_t seed, uint64_t first, long count, int jobs, str
             return;
         int st;
         pid_t r;
-        while ((r = waitpid(-1, &st, WNOHANG)) > 0)
-            for (int i = 0; i < jobs; i++)
-                if (slots[i].pid == r)
+        while ((r = waitpid(-1, &st, WNOHANG | WUNTRACED)) > 0) {
+            for (int i = 0; i < jobs; i++) {
+                if (slots[i].pid != r)
+                    continue;
+                if (WIFSTOPPED(st)) {   /* stopped by a signal it fuzzed itself into: end it */
+                    if (verbose)
+                        t_note("batch %lu: stopped by signal %d", (unsigned long)slots[i].batch, WSTOPSIG(st));
+                    slots[i].killed = 1;
+                    kill(r, SIGKILL);
+                } else {
                     finished(&slots[i], st, tot);
+                }
+            }
+        }
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         for (int i = 0; i < jobs; i++) {
@@ -464,17 +515,21 @@ int main(int argc, char **argv)
             first = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "-j") && i + 1 < argc)
             jobs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+            threads = atoi(argv[++i]);
     }
     if (jobs < 1 || jobs > 16)
         jobs = jobs < 1 ? 1 : 16;
+    if (threads < 1 || threads > 8)
+        threads = threads < 1 ? 1 : 8;
     t_begin("fuzz_syscalls");
     if (!t_scratch())
         return 1;
     struct totals tot = {0};
     run_batches(seed, first, count, jobs, &tot);
     t_scratch_cleanup();
-    t_note("%ld batches of up to %d calls, %d at a time: %ld ended by a signal (their own doing), "
-           "%ld hung and were killed", tot.batches, BATCH, jobs, tot.by_signal, tot.hangs);
+    t_note("%ld batches of up to %d calls, %d at a time, %d threads each: %ld ended by a signal (their own "
+           "doing), %ld hung and were killed", tot.batches, BATCH, jobs, threads, tot.by_signal, tot.hangs);
     printf("fuzz_syscalls: %ld calls, seed %llu, survived\n", tot.done, (unsigned long long)seed);
     return 0;
 }
