@@ -129,6 +129,8 @@ tools: $(if $(wildcard tools/kcodec.c),build/tools/kcodec)
 
 bench: codec-bench
 fuzz: codec-fuzz
+stress:
+	@tools/stress.sh
 
 docs:
 	@tools/make-docs.sh
@@ -144,3 +146,12 @@ print-build:
 
 clean:
 	rm -rf build
+
+# ---- handouts (tools/make-handout.sh) ---------------------------------------------
+# make handout LAB=9c: build/handout-9c.tar.gz, the tree without solutions/ and
+# with the labs before 9c merged in; make handout-update LAB=9c: only 9c's files.
+.PHONY: handout handout-update
+handout:
+	@tools/make-handout.sh $(LAB)
+handout-update:
+	@tools/make-handout.sh --update $(LAB)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make stress`: the long runs that do not fit in `make check`.
+#   - 1,000,000 fuzzed system calls under -smp 4 (seeded: FUZZ_SEED, default 1)
+#   - every user test program 5 times under -smp 4 (races show up as flakes)
+# Each run must end with its program's status 0 and no leaked user frame.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+make -s SOL=1 kernel user initrd >/dev/null || exit 1
+failed=0
+run() { # run DESCRIPTION PROGRAM ARGS...
+  local what=$1; shift
+  local out
+  out=$(tools/keel-run --sol --no-build --smp 4 --timeout 900 -- "$@" 2>&1)
+  local rc=$?
+  if [ $rc -ne 0 ] || ! grep -q "keel: 0 user frames still allocated" <<<"$out"; then
+    echo "FAIL $what (status $rc)"; tail -15 <<<"$out" | sed 's/^/    /'; failed=$((failed + 1))
+  else
+    echo "ok   $what"
+  fi
+}
+run "fuzz_syscalls 1,000,000 calls" /bin/fuzz_syscalls "${FUZZ_SEED:-1}" 1000000
+for round in 1 2 3 4 5; do
+  for t in build/user/bin/test_*; do
+    run "$(basename "$t") round $round" "/bin/$(basename "$t")"
+  done
+done
+echo "stress: $failed failed"
+[ $failed -eq 0 ]
