@@ -52,6 +52,8 @@ long sys_getpgid(int pid);
 long sys_getpgrp(void);
 long sys_setsid(void);
 long sys_getsid(int pid);
+long sys_getgroups(int size, uaddr_t list);
+long sys_setgroups(int size, uaddr_t list);
 /* sys_misc.c */
 long sys_uname(uaddr_t buf);
 long sys_arch_prctl(int code, uint64_t addr);
