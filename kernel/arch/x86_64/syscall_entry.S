@@ -9,6 +9,8 @@
 #define SEL_UCODE (0x28 | 3)
 #define SYSCALL_VECTOR 0x100
 
+#include "arch/x86_64/trapframe_asm.h"
+
     .text
     .globl syscall_entry
 syscall_entry:
@@ -22,21 +24,7 @@ syscall_entry:
     pushq %rcx
     pushq %rax                  /* "error code": the syscall number, for restarts */
     pushq $SYSCALL_VECTOR
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_REGS
     movq %rsp, %rdi
     xorl %ebp, %ebp             /* the backtrace ends here */
     sti

@@ -4,6 +4,8 @@
  * the general registers (struct trapframe in trap.h) and calls trap().
  * Coming from user mode we also swap GS so %gs:0 is this CPU's struct cpu.
  */
+#include "arch/x86_64/trapframe_asm.h"
+
     .text
 .macro VECTOR n
     .align 16
@@ -27,21 +29,7 @@ trap_common:
     testb $3, 24(%rsp)          /* CS of the interrupted code: user? */
     jz 1f
     swapgs
-1:  pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+1:  PUSH_REGS
     cld
     movq %rsp, %rdi
     /* Make the saved rip/rbp the first frame of a backtrace. */
@@ -52,21 +40,7 @@ trap_common:
     addq $16, %rsp
     .globl trap_return
 trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_REGS
     testb $3, 24(%rsp)
     jz 2f
     swapgs
