@@ -67,6 +67,7 @@ long sys_sysinfo(uaddr_t info);
 long sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
 /* sys_time.c */
 uint64_t clock_ns(int clock); /* CLOCK_REALTIME (0), CLOCK_MONOTONIC (1), ... in ns */
+uint64_t clock_realtime_ns(void);
 long sys_clock_gettime(int clock, uaddr_t ts);
 long sys_clock_getres(int clock, uaddr_t ts);
 long sys_gettimeofday(uaddr_t tv, uaddr_t tz);

@@ -153,3 +153,9 @@ long sys_clock_nanosleep(int clock, int flags, uaddr_t req, uaddr_t rem)
         return sleep_until(clock, ns, 0);
     return sleep_until(clock, clock_ns(clock) + ns, rem);
 }
+
+/* Wall-clock time for file timestamps (fs/inode.c). */
+uint64_t clock_realtime_ns(void)
+{
+    return clock_ns(CLOCK_REALTIME);
+}
