@@ -128,6 +128,7 @@ include user/user.mk
 tools: $(if $(wildcard tools/kcodec.c),build/tools/kcodec)
 
 bench: codec-bench
+	@tools/bench-munmap.sh
 fuzz: codec-fuzz
 stress:
 	@tools/stress.sh
