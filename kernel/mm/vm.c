@@ -247,6 +247,17 @@ int vm_protect(struct mm *mm, vaddr_t start, size_t len, int flags)
     return 0;
 }
 
+int vm_range_free(struct mm *mm, vaddr_t start, size_t len)
+{
+    vaddr_t end = start + PAGE_ROUND_UP(len);
+    int free = 1;
+    mutex_lock(&mm->lock);
+    for (struct vma *v = mm->vmas; v && free; v = v->next)
+        free = v->end <= start || v->start >= end;
+    mutex_unlock(&mm->lock);
+    return free;
+}
+
 vaddr_t vm_find_free(struct mm *mm, size_t len)
 {
     len = PAGE_ROUND_UP(len);

@@ -249,11 +249,32 @@ static int parse_script(const char *head, long n, char *interp, char *arg)
     return 0;
 }
 
+/* Linux's de_thread: the other threads of the process end before exec replaces
+ * the address space under them. */
+static void kill_other_threads(struct process *p)
+{
+    struct task *self = current_task();
+    spin_lock(&p->lock);
+    for (struct task *t = p->threads; t; t = t->thread_next) {
+        if (t != self) {
+            t->kill_requested = 1;
+            sched_wake_sleeper(t);
+        }
+    }
+    spin_unlock(&p->lock);
+    while (__atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) > 1) {
+        if (self->kill_requested) /* another thread's exit_group or exec won */
+            task_exit();
+        yield_poll("exec: other threads exiting");
+    }
+}
+
 /* Point of no return: adopt mm, reset what exec resets, and set up the registers. */
 static void commit_exec(struct mm *mm, const char *path, const struct image *img, uint64_t sp)
 {
     struct task *t = current_task();
     struct process *p = t->proc;
+    kill_other_threads(p);
     struct mm *old = p->mm;
     p->mm = mm;
     cpu_load_mm(mm);

@@ -58,6 +58,8 @@ long sys_mmap(uaddr_t addr, size_t len, int prot, int flags, int fd, long off)
     int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
     if (fixed && ((addr & (PAGE_SIZE - 1)) || !user_range_ok(addr, size) || addr < PAGE_SIZE))
         return (addr & (PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
+    if ((flags & MAP_FIXED_NOREPLACE) && !vm_range_free(mm, addr, size))
+        return -EEXIST;
     if (!fixed) {
         addr = vm_find_free(mm, size);
         if (!addr)
