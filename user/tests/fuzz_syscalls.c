@@ -233,6 +233,8 @@ static void tame(long nr, uint64_t a[6])
         a[3] &= ~(uint64_t)(0x8000 | 0x2000 | 0x40000 | 0x100 | 0x100000);   /* POPULATE LOCKED HUGETLB GROWSDOWN FIXED_NOREPLACE */
         if ((a[3] & MAP_FIXED) && (a[0] < (uintptr_t)region || a[0] >= (uintptr_t)region + REGION_PAGES * 4096))
             a[3] &= ~(uint64_t)MAP_FIXED;
+        if ((a[3] & MAP_FIXED) && a[1] > (uintptr_t)region + REGION_PAGES * 4096 - a[0])
+            a[1] = (uintptr_t)region + REGION_PAGES * 4096 - a[0];   /* never over the guard or beyond */
         if (a[1] > (64ul << 20) && a[1] < (1ul << 40))
             a[1] = 64ul << 20;
         break;
@@ -320,8 +322,14 @@ static void setup_batch_child(void)
     int null = open("/dev/null", O_RDWR);
     dup2(null, 1);
     dup2(null, 2);
-    region = mmap(NULL, REGION_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED)
+    /* PROT_NONE guard pages on both sides: a buffer that runs off the region
+     * faults (EFAULT) instead of landing in whatever the kernel mapped next,
+     * such as a thread's stack. */
+    unsigned char *guarded = mmap(NULL, (REGION_PAGES + 2) * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (guarded == MAP_FAILED)
+        _exit(90);
+    region = guarded + 4096;
+    if (mprotect(region, REGION_PAGES * 4096, PROT_READ | PROT_WRITE) < 0)
         _exit(90);
     for (size_t i = 0; i < REGION_PAGES * 4096; i += 8) {
         uint64_t v = next();
