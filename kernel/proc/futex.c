@@ -15,6 +15,8 @@
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE_FLAG 128
@@ -42,6 +44,46 @@ int futex_wake(struct mm *mm, uaddr_t uaddr, int n)
     }
     spin_unlock(&futex_lock);
     return woken;
+}
+
+/*
+ * Wake up to nwake waiters on uaddr and move up to nmove more to wait on
+ * uaddr2 instead (musl's condition variables hand waiters over to the mutex
+ * this way). With cmp, *uaddr must still hold val3 (-EAGAIN otherwise).
+ */
+static long futex_requeue(struct mm *mm, uaddr_t uaddr, int nwake, int nmove, uaddr_t uaddr2, int cmp,
+                          uint32_t val3)
+{
+    if (nwake < 0 || nmove < 0 || (uaddr2 & 3))
+        return -EINVAL;
+    long done = 0;
+    spin_lock(&futex_lock);
+    if (cmp) {
+        uint32_t cur;
+        spin_unlock(&futex_lock); /* copy_from_user may fault in a page: not under a spinlock */
+        if (copy_from_user(&cur, uaddr, sizeof cur) < 0)
+            return -EFAULT;
+        if (cur != val3)
+            return -EAGAIN;
+        spin_lock(&futex_lock);
+    }
+    for (struct waiter *w = waiters; w; w = w->next) {
+        if (w->mm != mm || w->uaddr != uaddr || w->woken)
+            continue;
+        if (nwake > 0) {
+            w->woken = 1;
+            nwake--;
+            done++;
+        } else if (nmove > 0) {
+            w->uaddr = uaddr2;
+            nmove--;
+            done++;
+        } else {
+            break;
+        }
+    }
+    spin_unlock(&futex_lock);
+    return done;
 }
 
 static void remove_waiter(struct waiter *me)
@@ -107,7 +149,6 @@ static long timeout_to_deadline(uaddr_t ts, int absolute, int clock, uint64_t *d
 
 long sys_futex(uaddr_t uaddr, int op, uint32_t val, uaddr_t timeout, uaddr_t uaddr2, uint32_t val3)
 {
-    (void)uaddr2;
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     if (uaddr & 3)
         return -EINVAL;
@@ -126,6 +167,10 @@ long sys_futex(uaddr_t uaddr, int op, uint32_t val, uaddr_t timeout, uaddr_t uad
         }
         return futex_wait(uaddr, val, deadline);
     }
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+        /* the timeout argument carries the requeue count for these */
+        return futex_requeue(mm, uaddr, (int)val, (int)timeout, uaddr2, cmd == FUTEX_CMP_REQUEUE, val3);
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET:
         if (cmd == FUTEX_WAKE_BITSET && val3 == 0)
