@@ -279,12 +279,17 @@ static void stress(int seconds)
     pthread_t th[STRESS_THREADS];
     shared_area = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int created = 0;
+    /* pthread_create mmaps the thread's stack: not concurrently with the threads' mmaps */
+    if (serialise_mmap)
+        pthread_mutex_lock(&mmap_lock);
     for (int i = 0; i < STRESS_THREADS; i++) {
         memset(&st[i], 0, sizeof st[i]);
         st[i].id = i;
         if (pthread_create(&th[i], NULL, stress_thread, &st[i]) == 0)
             created++;
     }
+    if (serialise_mmap)
+        pthread_mutex_unlock(&mmap_lock);
     t_msleep(seconds * 1000l);
     stress_stop = 1;
     uint64_t rounds = 0, stale = 0, bad = 0, nofault = 0;
