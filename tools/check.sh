@@ -51,6 +51,7 @@ step grade-base-sol       make grade LAB=base SOL=1 J="$J"
 step grade-base-student   make grade LAB=base J="$J"
 step grade-9a-sol         make grade LAB=9a SOL=1 J="$J"
 step honesty-9a           make grade LAB=9a J="$J" GRADE_FLAGS=--expect-fail
+step handout-9a           tools/test-handout.sh 9a
 step grader-reports-panic python3 grading/selftest.py --build build/sol
 step gdb-session          tools/test-gdb.sh build/sol
 

@@ -10,7 +10,7 @@ PACKAGES=(
   musl-tools busybox-static cpio
   lz4 zstd liblz4-dev libzstd-dev
   clang libclang-rt-14-dev
-  pandoc
+  pandoc wkhtmltopdf
 )
 
 missing=()
