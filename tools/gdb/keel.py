@@ -10,6 +10,11 @@
     keel-cpus               every CPU: where it is (one GDB thread per CPU)
                             and its struct cpu (apic id, ncli, intena, ticks)
     keel-ktests             the ktests built into this kernel
+    keel-procs              the process table: pid, name, state, CR3 (the
+                            process's page table), CPUs that have it loaded,
+                            each thread and the CPU it runs or last ran on
+    keel-pt --pid N [VA]    a process's page table (by pid), or one address
+    keel-v2p [--pid N] VA   virtual -> physical, one line (current CR3 or pid's)
 
 Page tables are read through the direct map (KERNEL_BASE + phys), so the
 current CPU must be running on a Keel page table; before that (early boot)
@@ -183,7 +188,7 @@ class TableReader:
 if gdb is not None:
     class KeelPt(gdb.Command):
         """Dump or query the page table of the current CR3.
-Usage: keel-pt [--cr3 PA] [--user|--kernel] [VA]
+Usage: keel-pt [--cr3 PA | --pid N] [--user|--kernel] [VA]
   With no VA: every present range, coalesced, with effective flags
   (W/R writable, U/S user or supervisor, NX or X, G global, COW) and page size.
   With VA: the walk of that address, one line per level."""
@@ -206,6 +211,9 @@ Usage: keel-pt [--cr3 PA] [--user|--kernel] [VA]
                     hi = 1 << 47
                 elif a == "--kernel":
                     lo = 0xFFFF800000000000
+                elif a == "--pid" and i + 1 < len(argv):
+                    cr3 = process_cr3(int(argv[i + 1], 0))
+                    i += 1
                 else:
                     va = _parse_int(a)
                 i += 1
@@ -332,7 +340,126 @@ Usage: keel-ktests      (works without a running target: it reads the ELF)"""
                 fn = func_decl(int(t["fn"]))
                 gdb.write("%-20s %s%s\n" % (name, fn, "  (manual: only when named)" if int(t["manual"]) else ""))
 
+    PROC_STATES = {0: "alive", 1: "zombie"}
+
+    def process_table():
+        """Every struct process * in the kernel's table (proc/process.c's static
+        `procs`), or, if that symbol is not visible, the processes of the tasks
+        on the all_tasks list."""
+        try:
+            procs = gdb.parse_and_eval("procs")
+        except gdb.error:
+            try:
+                procs = gdb.parse_and_eval("'process.c'::procs")
+            except gdb.error:
+                procs = None
+        out = []
+        if procs is not None:
+            n = procs.type.range()[1] + 1
+            for i in range(n):
+                p = procs[i]
+                if int(p) != 0:
+                    out.append(p)
+            return out
+        seen = set()
+        try:
+            t = gdb.parse_and_eval("all_tasks")
+        except gdb.error:
+            raise gdb.GdbError("keel-procs: neither `procs` nor `all_tasks` is visible in this kernel")
+        while int(t) != 0:
+            p = t["proc"]
+            if int(p) != 0 and int(p) not in seen:
+                seen.add(int(p))
+                out.append(p)
+            t = t["all_next"]
+        return out
+
+    def running_on():
+        """task address -> the CPU it is running on right now."""
+        where = {}
+        try:
+            ncpu = int(gdb.parse_and_eval("ncpu"))
+            for i in range(ncpu):
+                cur = int(gdb.parse_and_eval("cpus[%d].current" % i))
+                if cur:
+                    where[cur] = i
+        except gdb.error:
+            pass
+        return where
+
+    def process_cr3(pid):
+        for p in process_table():
+            if int(p["pid"]) == pid:
+                mm = p["mm"]
+                if int(mm) == 0:
+                    raise gdb.GdbError("process %d has no address space (kernel process or exited)" % pid)
+                return int(mm["pml4"])
+        raise gdb.GdbError("no process with pid %d (keel-procs lists them)" % pid)
+
+    def cpu_list(mask):
+        return ",".join(str(i) for i in range(64) if mask >> i & 1) or "-"
+
+    class KeelProcs(gdb.Command):
+        """The process table: pid, name, state, CR3, CPUs with the table loaded, threads.
+Usage: keel-procs
+  cr3      the process's page table (mm->pml4): keel-pt --pid N dumps it
+  loaded   mm->cpus_loaded: the CPUs whose CR3 holds it (who gets a TLB shootdown)
+  threads  tid:state@cpu, `*` when running on that CPU right now, else where it last ran"""
+
+        def __init__(self):
+            super().__init__("keel-procs", gdb.COMMAND_STATUS)
+
+        def invoke(self, arg, from_tty):
+            running = running_on()
+            gdb.write("%-6s %-16s %-7s %-18s %-8s %s\n" % ("pid", "name", "state", "cr3", "loaded", "threads"))
+            for p in process_table():
+                mm = p["mm"]
+                cr3 = "%#x" % int(mm["pml4"]) if int(mm) else "(kernel)"
+                loaded = cpu_list(int(mm["cpus_loaded"])) if int(mm) else "-"
+                threads = []
+                t = p["threads"]
+                while int(t) != 0 and len(threads) < 64:
+                    state = str(t["state"]).replace("TASK_", "").lower()
+                    cpu = int(t["cpu"])
+                    mark = "*" if running.get(int(t)) is not None else ""
+                    threads.append("%d:%s@%d%s" % (int(t["tid"]), state, cpu, mark))
+                    t = t["thread_next"]
+                name = p["name"].string()
+                st = PROC_STATES.get(int(p["state"]), str(p["state"]))
+                gdb.write("%-6d %-16s %-7s %-18s %-8s %s\n" % (int(p["pid"]), name, st, cr3, loaded,
+                                                                " ".join(threads)))
+
+    class KeelV2P(gdb.Command):
+        """Translate a virtual address to physical through a page table.
+Usage: keel-v2p [--pid N | --cr3 PA] VA
+  Prints `VA -> physical PA` (or why it is not mapped); keel-pt VA shows the walk."""
+
+        def __init__(self):
+            super().__init__("keel-v2p", gdb.COMMAND_DATA)
+
+        def invoke(self, arg, from_tty):
+            argv = gdb.string_to_argv(arg)
+            cr3, va, i = None, None, 0
+            while i < len(argv):
+                if argv[i] == "--pid" and i + 1 < len(argv):
+                    cr3 = process_cr3(int(argv[i + 1], 0))
+                    i += 1
+                elif argv[i] == "--cr3" and i + 1 < len(argv):
+                    cr3 = _parse_int(argv[i + 1])
+                    i += 1
+                else:
+                    va = _parse_int(argv[i])
+                i += 1
+            if va is None:
+                raise gdb.GdbError("usage: keel-v2p [--pid N | --cr3 PA] VA")
+            if cr3 is None:
+                cr3 = current_cr3()
+            lines, pa = translate(TableReader(), cr3, va)
+            gdb.write(lines[-1] + "\n")
+
     KeelPt()
     P2V()
+    KeelProcs()
+    KeelV2P()
     KeelCpus()
     KeelKtests()
