@@ -247,24 +247,20 @@ int vm_protect(struct mm *mm, vaddr_t start, size_t len, int flags)
     return 0;
 }
 
-int vm_range_free(struct mm *mm, vaddr_t start, size_t len)
+/* Is [start, end) free of regions? (lock held) */
+static int range_free(struct mm *mm, vaddr_t start, vaddr_t end)
 {
-    vaddr_t end = start + PAGE_ROUND_UP(len);
-    int free = 1;
-    mutex_lock(&mm->lock);
-    for (struct vma *v = mm->vmas; v && free; v = v->next)
-        free = v->end <= start || v->start >= end;
-    mutex_unlock(&mm->lock);
-    return free;
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start < end && v->end > start)
+            return 0;
+    return 1;
 }
 
-vaddr_t vm_find_free(struct mm *mm, size_t len)
+/* The highest free range of len bytes below mmap_base, or 0 (lock held). */
+static vaddr_t find_free(struct mm *mm, size_t len)
 {
-    len = PAGE_ROUND_UP(len);
-    mutex_lock(&mm->lock);
     vaddr_t candidate = mm->mmap_base - len;
-    /* Walk down from the top: regions are sorted, so scan for the highest gap. */
-    for (;;) {
+    for (;;) { /* every clash moves the candidate below the region it hit */
         int clash = 0;
         for (struct vma *v = mm->vmas; v; v = v->next) {
             if (v->start < candidate + len && v->end > candidate) {
@@ -275,8 +271,33 @@ vaddr_t vm_find_free(struct mm *mm, size_t len)
         if (!clash || candidate < 0x10000000ul || candidate > mm->mmap_base)
             break;
     }
-    mutex_unlock(&mm->lock);
     return candidate >= 0x10000000ul && candidate < mm->mmap_base ? candidate : 0;
+}
+
+long vm_map_anon_new(struct mm *mm, vaddr_t start, size_t len, int flags)
+{
+    len = PAGE_ROUND_UP(len);
+    struct vma *v = kmalloc(sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    /* Choosing the range and taking it happen under one lock, so two threads
+     * mapping at once can never be handed the same range. */
+    mutex_lock(&mm->lock);
+    long ret = start;
+    if (start == 0 && !(ret = (long)find_free(mm, len)))
+        ret = -ENOMEM;
+    else if (start != 0 && !range_free(mm, start, start + len))
+        ret = -EEXIST;
+    if (ret > 0) {
+        v->start = ret;
+        v->end = ret + len;
+        v->flags = flags;
+        insert_vma(mm, v);
+    }
+    mutex_unlock(&mm->lock);
+    if (ret < 0)
+        kfree(v);
+    return ret;
 }
 
 int vm_handle_fault(struct mm *mm, vaddr_t addr, int write, int exec)

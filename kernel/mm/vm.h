@@ -41,10 +41,9 @@ struct mm *mm_fork(struct mm *parent);   /* a copy for fork (lab 9a/9b do the ta
 int vm_map_anon(struct mm *mm, vaddr_t start, size_t len, int flags);
 int vm_unmap(struct mm *mm, vaddr_t start, size_t len);
 int vm_protect(struct mm *mm, vaddr_t start, size_t len, int flags);
-/* Is [start, start+len) free of regions? */
-int vm_range_free(struct mm *mm, vaddr_t start, size_t len);
-/* A free range of len bytes (0 if none). */
-vaddr_t vm_find_free(struct mm *mm, size_t len);
+/* Add a demand-zero region where nothing is mapped: at start (-EEXIST if
+ * taken) or, with start 0, in the highest free range. Its address, or -errno. */
+long vm_map_anon_new(struct mm *mm, vaddr_t start, size_t len, int flags);
 /* The page-fault path for user addresses: 0 if handled, -EFAULT if not (SIGSEGV),
  * -EIO for a page past the end of its file (SIGBUS). */
 int vm_handle_fault(struct mm *mm, vaddr_t addr, int write, int exec);

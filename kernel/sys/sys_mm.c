@@ -58,15 +58,11 @@ long sys_mmap(uaddr_t addr, size_t len, int prot, int flags, int fd, long off)
     int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
     if (fixed && ((addr & (PAGE_SIZE - 1)) || !user_range_ok(addr, size) || addr < PAGE_SIZE))
         return (addr & (PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
-    if ((flags & MAP_FIXED_NOREPLACE) && !vm_range_free(mm, addr, size))
-        return -EEXIST;
-    if (!fixed) {
-        addr = vm_find_free(mm, size);
-        if (!addr)
-            return -ENOMEM;
+    if (flags & MAP_FIXED) { /* replaces whatever was there */
+        int err = vm_map_anon(mm, addr, size, prot);
+        return err < 0 ? err : (long)addr;
     }
-    int err = vm_map_anon(mm, addr, size, prot);
-    return err < 0 ? err : (long)addr;
+    return vm_map_anon_new(mm, fixed ? addr : 0, size, prot);
 }
 
 long sys_munmap(uaddr_t addr, size_t len)
