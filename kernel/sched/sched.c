@@ -149,7 +149,8 @@ void scheduler(void)
         if (!t) {
             c->idle = 1;
             spin_unlock(&rq_lock);
-            cpu_load_mm(NULL); /* an idle CPU lets go of the last address space it ran */
+            if (c->loaded_mm) /* an idle CPU lets go of the last address space it ran */
+                cpu_load_mm(NULL);
             sti_hlt(); /* a timer tick or a reschedule IPI wakes us */
             c->idle = 0;
             continue;

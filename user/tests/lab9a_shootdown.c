@@ -16,8 +16,6 @@
  *   lab9a_shootdown wide N           N munmaps of 512 pages with a sibling
  *                                    thread spinning (at most 1 IPI per munmap)
  *   lab9a_shootdown stress SECONDS   8 threads map, touch, check, unmap
- *   lab9a_shootdown stress-mmap-race SECONDS   the same without serialising
- *                                    mmap(NULL) (see mmap_lock below)
  *
  * The IPI counts are not visible from user space: run the program as init
  * and read the kernel's power-off line (the grader does).
@@ -212,15 +210,6 @@ static void wide(int rounds)
 enum { STRESS_THREADS = 8 };
 static volatile int stress_stop;
 static char *shared_area;   /* one page each thread reads and writes its own slot of */
-/*
- * mmap(NULL, ...) calls are serialised here unless `stress-mmap-race`: Keel's
- * sys_mmap finds a free range and maps it under two separate acquisitions of
- * mm->lock, so two threads can get the same range (the second replaces the
- * first's mapping). That is a bug of the base kernel, not of lab 9a; the
- * mode that does not serialise reproduces it.
- */
-static pthread_mutex_t mmap_lock = PTHREAD_MUTEX_INITIALIZER;
-static int serialise_mmap = 1;
 
 struct stress {
     int id;
@@ -235,11 +224,7 @@ static void *stress_thread(void *arg)
     while (!stress_stop) {
         size_t pages = 1 + rand_r(&seed) % 16;
         uint32_t tag = ((uint32_t)s->id << 24) ^ (uint32_t)s->rounds;
-        if (serialise_mmap)
-            pthread_mutex_lock(&mmap_lock);
         uint32_t *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (serialise_mmap)
-            pthread_mutex_unlock(&mmap_lock);
         if (p == MAP_FAILED) {
             s->bad_fault++;
             break;
@@ -279,17 +264,12 @@ static void stress(int seconds)
     pthread_t th[STRESS_THREADS];
     shared_area = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int created = 0;
-    /* pthread_create mmaps the thread's stack: not concurrently with the threads' mmaps */
-    if (serialise_mmap)
-        pthread_mutex_lock(&mmap_lock);
     for (int i = 0; i < STRESS_THREADS; i++) {
         memset(&st[i], 0, sizeof st[i]);
         st[i].id = i;
         if (pthread_create(&th[i], NULL, stress_thread, &st[i]) == 0)
             created++;
     }
-    if (serialise_mmap)
-        pthread_mutex_unlock(&mmap_lock);
     t_msleep(seconds * 1000l);
     stress_stop = 1;
     uint64_t rounds = 0, stale = 0, bad = 0, nofault = 0;
@@ -319,9 +299,6 @@ int main(int argc, char **argv)
         single_threaded(n > 0 ? n : 50);
     } else if (!strcmp(mode, "wide")) {
         wide(n > 0 ? n : 20);
-    } else if (!strcmp(mode, "stress-mmap-race")) {
-        serialise_mmap = 0;
-        stress(n > 0 ? n : 10);
     } else if (!strcmp(mode, "stress")) {
         stress(n > 0 ? n : 10);
     } else if (!strcmp(mode, "race")) {
