@@ -3,20 +3,8 @@
  */
 #include "mm/tlb.h"
 #include "mm/vm.h"
-#include "arch/x86_64/cpu.h"
 
 volatile uint64_t tlb_ipis_sent;
-
-/* Flush [start, end) from this CPU's TLB (all of it past 64 pages). */
-static void flush_local(vaddr_t start, vaddr_t end)
-{
-    if (end - start > 64 * PAGE_SIZE) {
-        write_cr3(read_cr3()); /* drops every non-global entry */
-        return;
-    }
-    for (vaddr_t va = start; va < end; va += PAGE_SIZE)
-        invlpg(va);
-}
 
 /*
  * LAB 9A.6: register the shootdown IPI handler on vector T_TLB_SHOOTDOWN:
@@ -36,5 +24,5 @@ void tlb_init(void)
 void tlb_shootdown(struct mm *mm, vaddr_t start, vaddr_t end)
 {
     (void)mm;
-    flush_local(start, end);
+    tlb_flush_local(start, end);
 }

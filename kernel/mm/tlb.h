@@ -10,6 +10,8 @@ struct mm;
 
 /* Flush [start, end) of mm on every CPU that has mm loaded, and wait. */
 void tlb_shootdown(struct mm *mm, vaddr_t start, vaddr_t end);
+/* Flush [start, end) from this CPU's TLB only (the whole TLB past 64 pages). */
+void tlb_flush_local(vaddr_t start, vaddr_t end);
 /* Set up the shootdown vector (boot). */
 void tlb_init(void);
 

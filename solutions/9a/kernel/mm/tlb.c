@@ -27,21 +27,10 @@ struct shootdown_request {
 static struct shootdown_request request;
 static struct mutex shootdown_lock = MUTEX_INIT("tlb.shootdown");
 
-/* Flush [start, end) from this CPU's TLB (all of it past 64 pages). */
-static void flush_local(vaddr_t start, vaddr_t end)
-{
-    if (end - start > 64 * PAGE_SIZE) {
-        write_cr3(read_cr3()); /* drops every non-global entry */
-        return;
-    }
-    for (vaddr_t va = start; va < end; va += PAGE_SIZE)
-        invlpg(va);
-}
-
 static void handle_tlb_shootdown_ipi(struct trapframe *tf)
 {
     (void)tf;
-    flush_local(request.start, request.end);
+    tlb_flush_local(request.start, request.end);
     __atomic_add_fetch(&request.acks, 1, __ATOMIC_RELEASE);
     lapic_eoi();
 }
@@ -62,7 +51,7 @@ void tlb_shootdown(struct mm *mm, vaddr_t start, vaddr_t end)
     mutex_lock(&shootdown_lock);
     push_off(); /* stay on this CPU while we decide who else needs the IPI */
     int me = cpu_id();
-    flush_local(start, end);
+    tlb_flush_local(start, end);
     request.start = start;
     request.end = end;
     __atomic_store_n(&request.acks, 0, __ATOMIC_RELEASE);
