@@ -14,6 +14,8 @@ CODEC_KFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -mno-red-z
 # Flags for host test programs (ordinary hosted C).
 CODEC_HFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Ikernel
 CODEC_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Extra libFuzzer options (make check passes -seed=1 for reproducible runs).
+FUZZ_FLAGS ?=
 
 CODEC_CHECKS :=
 CODEC_FUZZ   :=

@@ -72,7 +72,7 @@ lz4-fuzz: $(addprefix $(CODEC_DIR)/,$(LZ4_FUZZERS)) $(LZ4_CORPUS)
 		  lz4 -q -c $$o; } > $$s/seed$$n; n=$$((n + 1)); done; fi
 	@set -e; for f in $(LZ4_FUZZERS); do \
 		mkdir -p $(CODEC_DIR)/fuzz-corpus/$$f; \
-		$(CODEC_DIR)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=150000 \
+		$(CODEC_DIR)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=150000 $(FUZZ_FLAGS) \
 			-print_final_stats=0 $(CODEC_DIR)/fuzz-corpus/$$f > $(CODEC_DIR)/$$f.log 2>&1 || \
 			{ tail -40 $(CODEC_DIR)/$$f.log; echo "lz4-fuzz: $$f FAILED"; exit 1; }; \
 		echo "lz4-fuzz: $$f ran $(FUZZ_SECONDS) s ($$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' \

@@ -38,7 +38,7 @@ zstd-dec-fuzz: $(CODEC_DIR)/fuzz_zstd_dec
 	head -c 2000 $(CODEC_DIR)/corpus/binary-bash >> $$seeds/plain; \
 	for o in -1 -19 --no-check; do zstd -q -f -c $$o $$seeds/plain > $$seeds/seed$$o.zst; done; \
 	zstd -q -f -c -3 < $$seeds/plain > $$seeds/seed-stdin.zst; rm -f $$seeds/plain; \
-	$(CODEC_DIR)/fuzz_zstd_dec -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -rss_limit_mb=1024 \
+	$(CODEC_DIR)/fuzz_zstd_dec -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -rss_limit_mb=1024 $(FUZZ_FLAGS) \
 		-print_final_stats=0 -artifact_prefix=$(CODEC_DIR)/ $$seeds > $(CODEC_DIR)/fuzz_zstd_dec.log 2>&1 || \
 		{ tail -40 $(CODEC_DIR)/fuzz_zstd_dec.log; echo "zstd-dec-fuzz: FAILED"; exit 1; }; \
 	echo "zstd-dec-fuzz: fuzz_zstd_dec ran $(FUZZ_SECONDS) s, no crash"

@@ -45,7 +45,7 @@ zstd-enc-check: $(CODEC_DIR)/test_zstd_enc $(CODEC_DIR)/test_zstd_enc_san build/
 
 zstd-enc-fuzz: $(CODEC_DIR)/fuzz_zstd_roundtrip
 	@mkdir -p $(CODEC_DIR)/fuzz-corpus/fuzz_zstd_roundtrip
-	@$(CODEC_DIR)/fuzz_zstd_roundtrip -max_total_time=$(or $(FUZZ_SECONDS),30) \
+	@$(CODEC_DIR)/fuzz_zstd_roundtrip -max_total_time=$(or $(FUZZ_SECONDS),30) $(FUZZ_FLAGS) \
 		-max_len=32768 -len_control=10 -print_final_stats=0 $(CODEC_DIR)/fuzz-corpus/fuzz_zstd_roundtrip \
 		> $(CODEC_DIR)/fuzz_zstd_roundtrip.log 2>&1 || \
 		{ tail -40 $(CODEC_DIR)/fuzz_zstd_roundtrip.log; echo "zstd-enc-fuzz: FAILED"; exit 1; }
