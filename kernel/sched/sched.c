@@ -282,26 +282,3 @@ void sched_tick(struct trapframe *tf)
     if (user && rq_head)
         yield();
 }
-
-/* Start of every new kernel-thread task: drop the scheduler's lock, run. */
-static void kthread_start(void)
-{
-    spin_unlock(&rq_lock);
-    struct task *t = current_task();
-    void (*fn)(void *) = (void (*)(void *))t->ctx_fn;
-    fn(t->ctx_arg);
-    sched_exit_current();
-}
-
-struct task *kthread_create(const char *name, void (*fn)(void *), void *arg)
-{
-    struct task *t = task_alloc(kernel_process());
-    if (!t)
-        return NULL;
-    t->ctx_fn = (uint64_t)fn;
-    t->ctx_arg = arg;
-    task_set_entry(t, kthread_start);
-    (void)name;
-    sched_add(t);
-    return t;
-}

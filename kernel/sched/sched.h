@@ -36,6 +36,3 @@ void sched_wake_sleeper(struct task *t);
 __attribute__((noreturn)) void sched_exit_current(void);
 /* From the timer interrupt: account time, wake sleepers, preempt user code. */
 void sched_tick(struct trapframe *tf);
-
-/* Create a kernel thread running fn(arg) (lab 9c grows this: spawn_kernel_thread). */
-struct task *kthread_create(const char *name, void (*fn)(void *), void *arg);

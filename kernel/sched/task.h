@@ -44,9 +44,7 @@ struct task {
     uaddr_t clear_child_tid;    /* set_tid_address / CLONE_CHILD_CLEARTID */
     uaddr_t set_child_tid;      /* CLONE_CHILD_SETTID: written by the child at its start */
     int exit_code;
-    int kill_requested;
-    uint64_t ctx_fn;            /* kernel threads: the function and argument to run */
-    void *ctx_arg;         /* another thread exec'd or called exit_group */
+    int kill_requested;         /* another thread exec'd or called exit_group */
     uint8_t *fpu;               /* fxsave area (512 bytes, 16-aligned): user FP/SSE registers */
     struct task *rq_next;       /* run queue link */
     struct task *thread_next;   /* next task of the same process */

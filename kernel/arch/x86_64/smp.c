@@ -53,12 +53,6 @@ void cpu_enable_features(void)
     write_cr0((read_cr0() | CR0_WP | (1ul << 1)) & ~((1ul << 2) | (1ul << 3))); /* MP on, EM and TS off */
 }
 
-void cpu_idle(void)
-{
-    for (;;)
-        sti_hlt();
-}
-
 /* Where the trampoline's mailbox field lives once copied to low memory. */
 static void *mailbox(char *field)
 {

@@ -11,5 +11,3 @@ int smp_call_others(void (*fn)(void *), void *arg, uint64_t timeout_ms);
 int smp_call_all(void (*fn)(void *), void *arg, uint64_t timeout_ms);
 /* Switch on the CPU protection features the bootstrap CPU found (per CPU). */
 void cpu_enable_features(void);
-/* The idle loop: halt until an interrupt, forever. */
-__attribute__((noreturn)) void cpu_idle(void);
