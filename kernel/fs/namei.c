@@ -13,14 +13,15 @@
 #include "sched/sched.h"
 #include "mm/kmalloc.h"
 
-/* The cwd of the calling process, or / before there are processes. */
-struct dentry *current_cwd(void)
+/* A referenced dentry from the calling process's fs_struct (its root or its
+ * cwd), or / before there are processes. */
+static struct dentry *current_fs_dentry(int want_root)
 {
     struct process *p = current_proc();
     struct dentry *d;
     if (p && p->fs) {
         spin_lock(&p->fs->lock);
-        d = p->fs->cwd;
+        d = want_root ? p->fs->root : p->fs->cwd;
         dentry_get(d);
         spin_unlock(&p->fs->lock);
     } else {
@@ -30,20 +31,15 @@ struct dentry *current_cwd(void)
     return d;
 }
 
+/* The cwd of the calling process, or / before there are processes. */
+struct dentry *current_cwd(void)
+{
+    return current_fs_dentry(0);
+}
+
 struct dentry *current_root(void)
 {
-    struct process *p = current_proc();
-    struct dentry *d;
-    if (p && p->fs) {
-        spin_lock(&p->fs->lock);
-        d = p->fs->root;
-        dentry_get(d);
-        spin_unlock(&p->fs->lock);
-    } else {
-        d = vfs_root();
-        dentry_get(d);
-    }
-    return d;
+    return current_fs_dentry(1);
 }
 
 int current_umask(void)
