@@ -85,6 +85,7 @@ struct file;
 struct super_block;
 struct mount;
 struct pipe;
+struct page_index;
 
 struct timespec_k {
     int64_t sec, nsec;
@@ -116,11 +117,31 @@ struct file_operations {
     long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
     int (*poll)(struct file *f);     /* POLLIN | POLLOUT | ... ready right now */
     void (*release)(struct file *f); /* the last reference is gone */
+    /* Make the file's data (and with !datasync its metadata) durable: fsync/fdatasync. */
+    int (*fsync)(struct file *f, int datasync);
 };
 
+struct kstatfs;
 struct super_operations {
     /* nlink and refcount both reached 0: free the inode's contents. */
     void (*evict_inode)(struct inode *inode);
+    /* Fill the statfs(2) numbers (optional: the VFS reports zeros without it). */
+    int (*statfs)(struct super_block *sb, struct kstatfs *st);
+    /* Make everything written so far durable (sync(2), syncfs). Optional. */
+    int (*sync_fs)(struct super_block *sb);
+    /* Unmount: write back, mark clean, free (optional). */
+    int (*put_super)(struct super_block *sb);
+};
+
+/* statfs(2) numbers, in the units of struct statfs. */
+struct kstatfs {
+    uint64_t type;        /* f_type magic */
+    uint64_t bsize;       /* block size */
+    uint64_t blocks, bfree, bavail;
+    uint64_t files, ffree;
+    uint64_t namelen;
+    uint64_t frsize;
+    uint64_t flags;
 };
 
 struct super_block {
@@ -148,6 +169,7 @@ struct inode {
     struct spinlock lock;          /* contents and size */
     void *priv;                    /* the file system's data */
     struct pipe *pipe;             /* a named pipe's ring while it is open (fs/pipe.c) */
+    struct page_index *pages;      /* cached pages of the file's data (mm/page_cache.c) */
 };
 
 struct dentry {

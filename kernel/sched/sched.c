@@ -209,6 +209,26 @@ void sched_wake_sleeper(struct task *t)
  * sleeper under rq_lock; a sleeper checks for signals under rq_lock before
  * it sleeps. Either the sleeper sees the signal or the sender sees it asleep.
  */
+void sleep_on_flag(volatile int *flag, const char *reason)
+{
+    struct task *t = current_task();
+    if (!t) {
+        /* Boot, before any task: wait with interrupts on. */
+        while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+            sti_hlt();
+        return;
+    }
+    spin_lock(&rq_lock);
+    while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+        t->state = TASK_SLEEPING;
+        t->block_reason = reason;
+        t->wake_ns = UINT64_MAX; /* only the waker's sched_wake_sleeper() ends it */
+        sched();
+        t->block_reason = NULL;
+    }
+    spin_unlock(&rq_lock);
+}
+
 void yield_poll(const char *reason)
 {
     struct task *t = current_task();

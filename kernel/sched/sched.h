@@ -24,6 +24,13 @@ void sched_add(struct task *t);
 void yield(void);
 /* The polling fallback for blocking: sleep until the next tick. */
 void yield_poll(const char *reason);
+/*
+ * Sleep, uninterruptibly, until *flag becomes nonzero. The waker sets the
+ * flag first and then calls sched_wake_sleeper(task); both steps may run in
+ * an interrupt handler. The flag is tested under the run-queue lock, so a
+ * wake-up between the test and the sleep is not lost.
+ */
+void sleep_on_flag(volatile int *flag, const char *reason);
 /* Sleep until time_ns() reaches deadline (returns early with -EINTR on a signal).
  * Deadlines use the same clock as clock_gettime, so sleeps and clocks agree. */
 int sleep_until_ns(uint64_t deadline);

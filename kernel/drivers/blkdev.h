@@ -1,0 +1,73 @@
+/*
+ * Block devices: what the buffer cache, the page cache and MFS use to talk
+ * to a disk, whatever the driver behind it (virtio-blk today). A request is
+ * a run of contiguous 512-byte sectors carried by up to BLK_MAX_SEGS pieces
+ * of physical memory, so writeback (lab 9c) can send many pages in one
+ * request. Completion is interrupt-driven: the submitter sleeps in
+ * blk_wait() and the device's interrupt wakes it.
+ */
+#pragma once
+#include <stdint.h>
+#include <stddef.h>
+#include "mm/memlayout.h"
+
+#define BLK_SECTOR_SIZE 512
+#define BLK_MAX_SEGS 64      /* 64 pages: 256 KiB in one request */
+
+enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
+
+struct blk_seg {
+    paddr_t pa;              /* physically contiguous piece of the transfer */
+    uint32_t len;            /* bytes, a multiple of 512 */
+};
+
+struct task;
+struct blkdev;
+
+struct blk_request {
+    enum blk_op op;
+    uint64_t sector;         /* first sector (ignored by BLK_FLUSH) */
+    int nseg;                /* 0 for BLK_FLUSH */
+    struct blk_seg seg[BLK_MAX_SEGS];
+    /* Filled by the driver. */
+    volatile int done;       /* set (release) when the device has finished */
+    int status;              /* 0, or -EIO */
+    /* Optional: called in interrupt context when done (no sleeping, no mutexes). */
+    void (*end_io)(struct blk_request *r);
+    void *priv;
+    struct task *waiter;     /* blk_wait's sleeper (driver-private) */
+};
+
+/* A disk, by index (0 = vda, the first virtio disk) or name ("vda"); NULL if absent. */
+struct blkdev *blk_get(int index);
+struct blkdev *blk_by_name(const char *name);
+const char *blk_name(struct blkdev *d);
+uint64_t blk_sectors(struct blkdev *d);   /* capacity */
+int blk_read_only(struct blkdev *d);
+
+/* Queue r (may sleep until the device has room). 0, or -EINVAL for a bad request. */
+int blk_submit(struct blkdev *d, struct blk_request *r);
+/* Sleep until r is done; its status. */
+int blk_wait(struct blk_request *r);
+
+/*
+ * Synchronous helpers. buf must be in the direct map (kmalloc or pmm
+ * memory, not a kernel stack); bytes a multiple of 512. 0 or -EIO.
+ */
+int blk_rw(struct blkdev *d, enum blk_op op, uint64_t sector, void *buf, size_t bytes);
+/* Make every completed write durable (virtio's FLUSH). */
+int blk_flush(struct blkdev *d);
+
+/* Counters since boot, for `make bench` and the power-off report. */
+struct blk_stats {
+    uint64_t requests;       /* read + write + flush requests completed */
+    uint64_t reads, writes, flushes;
+    uint64_t sectors_read, sectors_written;
+    uint64_t errors;
+};
+void blk_get_stats(struct blkdev *d, struct blk_stats *out);
+/* Print one line per disk with its counters (the power-off report). */
+void blk_report(void);
+
+/* Find and start the disks (called once at boot, after interrupts are set up). */
+void blk_init(void);
