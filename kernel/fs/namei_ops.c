@@ -302,13 +302,12 @@ static int rename_locked(struct nameparts *o, struct nameparts *n)
         err = -EPERM;
         goto out;
     }
-    if (nd) {
-        if ((err = ndir->i_op->unlink(ndir, n->last, nd->inode)) != 0)
-            goto out;
-        dentry_drop(nd);
-    }
-    if ((err = odir->i_op->rename(odir, o->last, ndir, n->last)) == 0)
+    /* The file system replaces the target and moves the source in one atomic step. */
+    if ((err = odir->i_op->rename(odir, o->last, ndir, n->last, nd ? nd->inode : 0)) == 0) {
+        if (nd)
+            dentry_drop(nd);
         dentry_move(od, n->parent, n->last);
+    }
 out:
     if (nd)
         dentry_put_locked(nd);

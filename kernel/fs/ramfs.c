@@ -186,8 +186,15 @@ static int ramfs_unlink(struct inode *dir, const char *name, struct inode *victi
     return 0;
 }
 
-static int ramfs_rename(struct inode *old_dir, const char *old_name, struct inode *new_dir, const char *new_name)
+static int ramfs_rename(struct inode *old_dir, const char *old_name, struct inode *new_dir, const char *new_name,
+                        struct inode *victim)
 {
+    /* ramfs is never on disk, so replacing in two steps is atomic enough: vfs_lock is held. */
+    if (victim) {
+        int err = ramfs_unlink(new_dir, new_name, victim);
+        if (err)
+            return err;
+    }
     struct ramfs_dirent *e = remove_entry(old_dir, old_name);
     if (!e)
         return -ENOENT;

@@ -99,8 +99,14 @@ struct inode_operations {
     int (*create)(struct inode *dir, const char *name, uint32_t mode, struct inode **out);
     int (*link)(struct inode *dir, const char *name, struct inode *target);
     int (*unlink)(struct inode *dir, const char *name, struct inode *victim);  /* files and dirs */
-    /* Move old_name to new_name, replacing what was there (checked by the VFS). */
-    int (*rename)(struct inode *old_dir, const char *old_name, struct inode *new_dir, const char *new_name);
+    /*
+     * Move old_name to new_name. victim is the inode new_name names now (NULL
+     * if none; the VFS has checked that it may be replaced): the file system
+     * removes that name and drops victim's nlink in the same atomic step, so
+     * a crash never leaves the target gone and the source not moved.
+     */
+    int (*rename)(struct inode *old_dir, const char *old_name, struct inode *new_dir, const char *new_name,
+                  struct inode *victim);
     /* Does the directory hold anything but . and ..? */
     int (*is_empty)(struct inode *dir);
     /* Entry number >= *pos: fill name, ino, type and advance *pos; 0, or 1 at the end. */
@@ -127,6 +133,8 @@ struct super_operations {
     void (*evict_inode)(struct inode *inode);
     /* Fill the statfs(2) numbers (optional: the VFS reports zeros without it). */
     int (*statfs)(struct super_block *sb, struct kstatfs *st);
+    /* The VFS changed mode, uid, gid, times or nlink in memory: store them (optional). */
+    int (*write_inode)(struct inode *inode);
     /* Make everything written so far durable (sync(2), syncfs). Optional. */
     int (*sync_fs)(struct super_block *sb);
     /* Unmount: write back, mark clean, free (optional). */
