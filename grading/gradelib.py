@@ -50,6 +50,7 @@ __all__ = [
     "test", "checkpoint", "run_tests", "get_config", "quick_boot",
     "TestFailure", "Run", "EXIT_PASS", "EXIT_FAIL", "EXIT_PANIC",
     "EXIT_TRIPLE_FAULT", "register_test", "reset", "RecordedRun",
+    "disk_args", "fsck_image", "DEFAULT_DISK",
 ]
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -558,6 +559,36 @@ class TestTimeout(TestFailure):
 _live = set()
 _live_lock = threading.Lock()
 _interrupted = threading.Event()   # Ctrl-C: no new QEMU starts
+
+
+DEFAULT_DISK = "build/user/disk.img"   # the standard MFS image (make disk)
+MKFS = "build/tools/mkfs.mfs"
+FSCK = "build/tools/fsck.mfs"
+
+
+def disk_args(images):
+    """QEMU options attaching images as vda, vdb, ... (raw, virtio-blk over PCI)."""
+    out = []
+    for i, img in enumerate(images):
+        name = "vd" + chr(ord("a") + i)
+        out += ["-drive", "file=%s,if=none,id=%s,format=raw" % (img, name),
+                "-device", "virtio-blk-pci,drive=%s" % name]
+    return out
+
+
+def fsck_image(path, timeout=60):
+    """(clean, report): fsck.mfs -n exits 0 on a clean image; report is
+    its output (first 40 lines) or why it could not run."""
+    fsck = os.path.join(REPO, FSCK)
+    if not os.path.exists(fsck):
+        return False, "%s is missing: run `make tools`" % FSCK
+    try:
+        r = subprocess.run([fsck, "-n", path], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, "fsck.mfs -n took more than %d s" % timeout
+    lines = (r.stdout + r.stderr).strip().splitlines()
+    report = "\n".join("      " + l for l in lines[:40])
+    return r.returncode == 0, "    fsck.mfs exit status %d:\n%s" % (r.returncode, report)
 
 
 def free_port():
@@ -1176,14 +1207,68 @@ class TestContext:
         self.mem = inst.spec.mem
         self.deadline = None if cfg.gdb else time.time() + inst.spec.timeout * cfg.timeout_scale
         self.runs = inst.runs
+        self.disk_dir = None      # this test's disk copies (t.disk), removed after it
+        self.disk_fsck = {}       # path -> check it with fsck after the test?
+        self.disks_used = set()   # paths some boot attached
 
-    def boot(self, cmdline=None, smp=None, mem=None, allow_crash=False, extra_args=()):
-        """Start QEMU (returns at once with a Run; expectations wait)."""
+    def boot(self, cmdline=None, smp=None, mem=None, allow_crash=False, extra_args=(), disk=None):
+        """Start QEMU (returns at once with a Run; expectations wait).
+        disk: True (a fresh copy of the standard image), a path from
+        t.disk(), or a list of those: attached as vda, vdb, ..."""
+        extra = list(extra_args)
+        if disk is not None and disk is not False:
+            disks = disk if isinstance(disk, (list, tuple)) else [disk]
+            paths = [self.disk() if d is True else d for d in disks]
+            for p in paths:
+                self.disks_used.add(p)
+            extra += disk_args(paths)
         r = Run(self.cfg, self.cmdline if cmdline is None else cmdline,
                 smp or self.smp, mem or self.mem, self.deadline, gdb=self.cfg.gdb,
-                extra_args=extra_args, allow_crash=allow_crash, name=self.inst.name)
+                extra_args=extra, allow_crash=allow_crash, name=self.inst.name)
         self.runs.append(r)
         return r
+
+    def disk(self, src=None, size=None, fsck=True):
+        """A disk image of this test's own: a sparse copy of src (default the
+        standard image build/user/disk.img), or with size ("16M") an empty
+        MFS made by mkfs.mfs. It lives until the test ends; boot it as many
+        times as you like (persistence). After the test, fsck.mfs -n must
+        find every disk it booted clean (fsck=False: a deliberately corrupt one)."""
+        if self.disk_dir is None:
+            self.disk_dir = tempfile.mkdtemp(prefix="keel-disk-")
+        path = os.path.join(self.disk_dir, "disk%d.img" % len(self.disk_fsck))
+        if size is not None:
+            mkfs = os.path.join(REPO, MKFS)
+            if not os.path.exists(mkfs):
+                raise TestFailure("%s is missing: run `make tools`" % MKFS)
+            r = subprocess.run([mkfs, "-s", str(size), path], capture_output=True, text=True)
+            if r.returncode != 0:
+                raise TestFailure("mkfs.mfs -s %s failed: %s" % (size, (r.stderr or r.stdout).strip()))
+        else:
+            src = src or os.path.join(REPO, DEFAULT_DISK)
+            if not os.path.exists(src):
+                raise TestFailure("%s is missing: run `make disk` (make grade builds it)" % src)
+            r = subprocess.run(["cp", "--sparse=always", src, path], capture_output=True, text=True)
+            if r.returncode != 0:
+                raise TestFailure("cannot copy %s: %s" % (src, r.stderr.strip()))
+        self.disk_fsck[path] = fsck
+        return path
+
+    def check_disks(self):
+        """fsck.mfs -n on every disk a boot of this test used; raises the
+        first unclean one's report."""
+        for path in sorted(self.disks_used):
+            if not self.disk_fsck.get(path, True):
+                continue
+            clean, report = fsck_image(path)
+            if not clean:
+                raise TestFailure("fsck.mfs -n %s after the test: not clean\n%s"
+                                  % (os.path.basename(path), report))
+
+    def remove_disks(self):
+        if self.disk_dir is not None:
+            shutil.rmtree(self.disk_dir, ignore_errors=True)
+            self.disk_dir = None
 
     def boot_shared(self, cmdline, smp=None, mem=None, timeout=None):
         """One boot for every test that asks for the same (cmdline, smp, mem),
@@ -1261,6 +1346,8 @@ def run_one(cfg, inst):
                 break
         if not inst.runs:
             failure = TestFailure("grader bug: this test never booted the kernel")
+        if failure is None:
+            ctx.check_disks()
     except TestFailure as e:
         failure = e
     except Exception:
@@ -1269,6 +1356,7 @@ def run_one(cfg, inst):
         for r in inst.runs:
             if r.running() and not r.timed_out:
                 r.kill()
+        ctx.remove_disks()
     inst.duration = time.time() - t0
     inst.passed = failure is None
     inst.score = inst.points if inst.passed else 0
