@@ -123,9 +123,10 @@ check:
 	@tools/check.sh
 
 include tools/codec/codec.mk
+include tools/mfs/mfs.mk
 include user/user.mk
 
-tools: $(if $(wildcard tools/kcodec.c),build/tools/kcodec)
+tools: $(if $(wildcard tools/kcodec.c),build/tools/kcodec) $(MFS_TOOLS)
 
 bench: codec-bench
 	@tools/bench-munmap.sh
