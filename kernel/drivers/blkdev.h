@@ -71,3 +71,37 @@ void blk_report(void);
 
 /* Find and start the disks (called once at boot, after interrupts are set up). */
 void blk_init(void);
+
+/*
+ * For drivers (virtio_blk.c, ramdisk.c). blk_submit checks a request
+ * against the device (op, segments, lengths, bounds, read-only) before it
+ * reaches ops->submit, so a driver sees only well-formed requests. The
+ * driver calls blk_complete() once per request, from any context.
+ */
+#define BLK_NAME_MAX 16
+#define BLK_MAX_DEVICES 16
+
+struct blkdev_ops {
+    /* Queue r (well-formed); may sleep for room. 0, or a negative errno. */
+    int (*submit)(struct blkdev *d, struct blk_request *r);
+};
+
+struct blkdev {
+    char name[BLK_NAME_MAX];    /* "vda", "vdb", ... or a RAM disk's name */
+    uint64_t sectors;           /* capacity in 512-byte sectors */
+    int read_only;
+    int has_flush;              /* 0: the device has no cache, a flush completes at once */
+    const struct blkdev_ops *ops;
+    void *priv;                 /* the driver's */
+    struct blk_stats stats;     /* updated atomically by blk_complete */
+};
+
+/* Add d to the table (blk_get/blk_by_name/blk_report); 0, or -ENOSPC. */
+int blk_register(struct blkdev *d);
+void blk_unregister(struct blkdev *d);
+/*
+ * r has finished with status (0 or -EIO): count it, set r->status and
+ * r->done, call r->end_io, wake the submitter. r must not be touched after.
+ * A request with end_io belongs to end_io, not to whoever sees done first.
+ */
+void blk_complete(struct blkdev *d, struct blk_request *r, int status);
