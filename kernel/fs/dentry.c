@@ -12,7 +12,7 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 
-struct spinlock vfs_lock = SPINLOCK_INIT("vfs");
+struct mutex vfs_lock = MUTEX_INIT("vfs");
 
 /* A new dentry for inode (its reference is taken over) under parent (NULL: a root).
  * Returned with one user reference besides the tree's. */
@@ -90,18 +90,18 @@ void dentry_put_locked(struct dentry *d)
 
 void dentry_get(struct dentry *d)
 {
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     d->refcount++;
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
 }
 
 void dentry_put(struct dentry *d)
 {
     if (!d)
         return;
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     dentry_put_locked(d);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
 }
 
 /* The name is gone from its directory: take the dentry out of the tree. */
@@ -136,7 +136,7 @@ int dentry_path(struct dentry *d, char *buf, size_t n)
 {
     if (n < 2)
         return -ERANGE;
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     int err = d->dead ? -ENOENT : 0;
     size_t pos = n - 1;
     buf[pos] = 0;
@@ -159,7 +159,7 @@ int dentry_path(struct dentry *d, char *buf, size_t n)
         buf[--pos] = '/';
         d = d->parent;
     }
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     if (err)
         return err;
     if (pos == n - 1)

@@ -96,9 +96,9 @@ int devfs_register(const char *name, uint32_t major, uint32_t minor, const struc
     ino->nlink = 1;
     ino->rdev = (major << 8) | minor;
     ino->f_op = fops;
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     if (ndevices == MAX_DEVICES) {
-        spin_unlock(&vfs_lock);
+        mutex_unlock(&vfs_lock);
         kfree(ino);
         return -ENOMEM;
     }
@@ -106,7 +106,7 @@ int devfs_register(const char *name, uint32_t major, uint32_t minor, const struc
     devices[ndevices].inode = ino;
     ndevices++;
     ino->refcount--; /* the table keeps it through nlink */
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return 0;
 }
 

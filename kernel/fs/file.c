@@ -16,16 +16,16 @@ struct file *file_alloc(struct dentry *d, struct inode *inode, unsigned flags)
     if (!f)
         return 0;
     f->refcount = 1;
-    spin_init(&f->lock, "file");
+    mutex_init(&f->lock, "file");
     f->flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_PATH);
     f->inode = inode;
     f->dentry = d;
     f->f_op = inode->f_op;
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     inode->refcount++;
     if (d)
         d->refcount++;
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return f;
 }
 
@@ -85,11 +85,11 @@ long file_read(struct file *f, void *buf, size_t n)
 {
     if (f->stream)
         return file_pread(f, buf, n, 0);
-    spin_lock(&f->lock);
+    mutex_lock(&f->lock);
     long r = file_pread(f, buf, n, f->offset);
     if (r > 0)
         f->offset += (uint64_t)r;
-    spin_unlock(&f->lock);
+    mutex_unlock(&f->lock);
     return r;
 }
 
@@ -98,12 +98,12 @@ long file_write(struct file *f, const void *buf, size_t n)
 {
     if (f->stream)
         return file_pwrite(f, buf, n, 0);
-    spin_lock(&f->lock);
+    mutex_lock(&f->lock);
     int append = (f->flags & O_APPEND) && S_ISREG(f->inode->mode);
     long r = file_pwrite(f, buf, n, append ? (uint64_t)-1 : f->offset);
     if (r > 0)
         f->offset = append ? f->inode->size : f->offset + (uint64_t)r;
-    spin_unlock(&f->lock);
+    mutex_unlock(&f->lock);
     return r;
 }
 

@@ -28,15 +28,15 @@ struct fs_struct *fs_struct_copy(struct fs_struct *fs)
         return 0;
     n->refcount = 1;
     spin_init(&n->lock, "fs_struct");
+    mutex_lock(&vfs_lock); /* order: vfs_lock (a sleep lock) before the fs->lock spinlock */
     spin_lock(&fs->lock);
     n->root = fs->root;
     n->cwd = fs->cwd;
     n->umask = fs->umask;
-    spin_lock(&vfs_lock);
     dentry_get_locked(n->root);
     dentry_get_locked(n->cwd);
-    spin_unlock(&vfs_lock);
     spin_unlock(&fs->lock);
+    mutex_unlock(&vfs_lock);
     return n;
 }
 

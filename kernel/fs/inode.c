@@ -24,7 +24,7 @@ struct inode *inode_alloc(struct super_block *sb, uint32_t mode)
     struct inode *ino = kzalloc(sizeof *ino);
     if (!ino)
         return 0;
-    spin_init(&ino->lock, "inode");
+    mutex_init(&ino->lock, "inode");
     ino->sb = sb;
     ino->mode = mode;
     ino->refcount = 1;
@@ -36,9 +36,9 @@ struct inode *inode_alloc(struct super_block *sb, uint32_t mode)
 
 void inode_get(struct inode *ino)
 {
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     ino->refcount++;
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
 }
 
 /* Drop a reference, with or without vfs_lock held; the last one of an unlinked inode frees it. */
@@ -46,12 +46,12 @@ void inode_put(struct inode *ino)
 {
     if (!ino)
         return;
-    int holding = spin_holding(&vfs_lock);
+    int holding = mutex_held(&vfs_lock);
     if (!holding)
-        spin_lock(&vfs_lock);
+        mutex_lock(&vfs_lock);
     int gone = --ino->refcount == 0 && ino->nlink == 0;
     if (!holding)
-        spin_unlock(&vfs_lock);
+        mutex_unlock(&vfs_lock);
     if (!gone)
         return;
     if (ino->sb && ino->sb->s_op && ino->sb->s_op->evict_inode)

@@ -18,7 +18,7 @@ int vfs_mount(struct super_block *sb, struct dentry *mountpoint)
     struct mount *m = kzalloc(sizeof *m);
     if (!m)
         return -ENOMEM;
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     int err = 0, slot = -1;
     for (int i = 0; i < MAX_MOUNTS; i++)
         if (!mounts[i]) {
@@ -36,7 +36,7 @@ int vfs_mount(struct super_block *sb, struct dentry *mountpoint)
     else if (!mountpoint && root_mount)
         err = -EBUSY;
     if (err) {
-        spin_unlock(&vfs_lock);
+        mutex_unlock(&vfs_lock);
         kfree(m);
         return err;
     }
@@ -51,7 +51,7 @@ int vfs_mount(struct super_block *sb, struct dentry *mountpoint)
         root_mount = m;
     }
     mounts[slot] = m;
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return 0;
 }
 

@@ -2,7 +2,7 @@
  * Path resolution: from the root or a starting directory, one component at
  * a time, with ".", "..", repeated and trailing slashes, and mount points
  * crossed both ways ('..' at a mounted root goes to the parent mount).
- * The walk holds vfs_lock throughout (lookups never block) and returns
+ * The walk holds vfs_lock (a sleep lock: MFS lookups read the disk) and returns
  * dentries with a reference. Symlinks do not exist yet (lab 9d).
  */
 #include "fs/vfs.h"
@@ -19,15 +19,17 @@ static struct dentry *current_fs_dentry(int want_root)
 {
     struct process *p = current_proc();
     struct dentry *d;
+    mutex_lock(&vfs_lock); /* before fs->lock: a spinlock holder must not wait for the sleep lock */
     if (p && p->fs) {
         spin_lock(&p->fs->lock);
         d = want_root ? p->fs->root : p->fs->cwd;
-        dentry_get(d);
+        dentry_get_locked(d);
         spin_unlock(&p->fs->lock);
     } else {
         d = vfs_root();
-        dentry_get(d);
+        dentry_get_locked(d);
     }
+    mutex_unlock(&vfs_lock);
     return d;
 }
 
@@ -146,12 +148,12 @@ int resolve_path(struct dentry *base, const char *path, int flags, struct dentry
 {
     struct dentry *root = current_root();
     struct dentry *start = base ? base : current_cwd();
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     int err = walk_locked(root, start, path, flags, 0, out);
     if (!base)
         dentry_put_locked(start);
     dentry_put_locked(root);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return err;
 }
 
@@ -160,12 +162,12 @@ int resolve_parent(struct dentry *base, const char *path, struct nameparts *np)
 {
     struct dentry *root = current_root();
     struct dentry *start = base ? base : current_cwd();
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     int err = walk_locked(root, start, path, 0, np, 0);
     if (!base)
         dentry_put_locked(start);
     dentry_put_locked(root);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return err;
 }
 

@@ -57,7 +57,7 @@ static int open_create(struct dentry *base, const char *path, int flags, int mod
         dentry_put(np.parent);
         return -EISDIR;
     }
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     struct dentry *d = 0;
     err = lookup_locked(np.parent, np.last, &d);
     if (err == -ENOENT) {
@@ -77,7 +77,7 @@ static int open_create(struct dentry *base, const char *path, int flags, int mod
         err = -ENOTDIR;
     }
     dentry_put_locked(np.parent);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     *out = d;
     return err;
 }
@@ -135,7 +135,7 @@ int vfs_mknod(struct dentry *base, const char *path, uint32_t mode, struct inode
         dentry_put(np.parent);
         return -EEXIST;
     }
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     struct dentry *d;
     err = lookup_locked(np.parent, np.last, &d);
     if (!err) {
@@ -156,7 +156,7 @@ int vfs_mknod(struct dentry *base, const char *path, uint32_t mode, struct inode
         }
     }
     dentry_put_locked(np.parent);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return err;
 }
 
@@ -178,7 +178,7 @@ static int remove_name(struct dentry *base, const char *path, int want_dir)
             return -EISDIR;
         return np.type == LAST_DOT ? -EINVAL : -ENOTEMPTY;
     }
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     struct dentry *dir = np.parent, *d;
     err = dentry_lookup(dir, np.last, &d);
     if (err)
@@ -201,7 +201,7 @@ static int remove_name(struct dentry *base, const char *path, int want_dir)
     dentry_put_locked(d);
 out:
     dentry_put_locked(dir);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return err;
 }
 
@@ -227,7 +227,7 @@ int vfs_link(struct dentry *obase, const char *oldpath, struct dentry *nbase, co
         dentry_put(old);
         return err;
     }
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     struct dentry *dir = np.parent, *d;
     if (np.type != LAST_NORM) {
         err = -EEXIST;
@@ -250,7 +250,7 @@ int vfs_link(struct dentry *obase, const char *oldpath, struct dentry *nbase, co
     }
     dentry_put_locked(dir);
     dentry_put_locked(old);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return err;
 }
 
@@ -326,13 +326,13 @@ int vfs_rename(struct dentry *obase, const char *oldpath, struct dentry *nbase, 
         dentry_put(o.parent);
         return err;
     }
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     if (o.type != LAST_NORM || n.type != LAST_NORM)
         err = -EBUSY;
     else
         err = rename_locked(&o, &n);
     dentry_put_locked(o.parent);
     dentry_put_locked(n.parent);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     return err;
 }

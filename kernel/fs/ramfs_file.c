@@ -43,7 +43,7 @@ static int ramfs_truncate(struct inode *inode, uint64_t size)
     struct ramfs_file *rf = inode->priv;
     if (size > RAMFS_MAX_SIZE)
         return -EFBIG;
-    spin_lock(&inode->lock);
+    mutex_lock(&inode->lock);
     if (size < inode->size) {
         size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
         free_pages_from(rf, keep);
@@ -54,7 +54,7 @@ static int ramfs_truncate(struct inode *inode, uint64_t size)
     }
     inode->size = size;
     inode_touch(inode, 0, 1, 1);
-    spin_unlock(&inode->lock);
+    mutex_unlock(&inode->lock);
     return 0;
 }
 
@@ -62,7 +62,7 @@ static long ramfs_read(struct file *f, void *buf, size_t n, uint64_t off)
 {
     struct inode *inode = f->inode;
     struct ramfs_file *rf = inode->priv;
-    spin_lock(&inode->lock);
+    mutex_lock(&inode->lock);
     if (off >= inode->size)
         n = 0;
     else if (n > inode->size - off)
@@ -79,7 +79,7 @@ static long ramfs_read(struct file *f, void *buf, size_t n, uint64_t off)
         done += chunk;
     }
     inode_touch(inode, 1, 0, 0);
-    spin_unlock(&inode->lock);
+    mutex_unlock(&inode->lock);
     return (long)n;
 }
 
@@ -88,11 +88,11 @@ static long ramfs_write(struct file *f, const void *buf, size_t n, uint64_t off)
 {
     struct inode *inode = f->inode;
     struct ramfs_file *rf = inode->priv;
-    spin_lock(&inode->lock);
+    mutex_lock(&inode->lock);
     if (off == (uint64_t)-1)
         off = inode->size;
     if (off >= RAMFS_MAX_SIZE || n > RAMFS_MAX_SIZE - off) {
-        spin_unlock(&inode->lock);
+        mutex_unlock(&inode->lock);
         return -EFBIG;
     }
     size_t done = 0;
@@ -114,7 +114,7 @@ static long ramfs_write(struct file *f, const void *buf, size_t n, uint64_t off)
         inode->size = off + done;
     if (done)
         inode_touch(inode, 0, 1, 1);
-    spin_unlock(&inode->lock);
+    mutex_unlock(&inode->lock);
     return done ? (long)done : err;
 }
 

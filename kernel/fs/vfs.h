@@ -2,18 +2,25 @@
  * The virtual file system: inodes, dentries, files, super blocks, and the
  * operation tables a file system (ramfs, devfs, pipes, later MFS) fills in.
  *
- * Locks (order: vfs_lock before inode->lock; tty and pipe locks are leaves):
+ * Locks, in the order they are taken:
+ *   file->lock -> vfs_lock -> inode->lock -> fs_struct, fdtable, pipe and tty spinlocks.
+ *   The first three are sleep locks (struct mutex): MFS reads the disk
+ *   inside directory operations and file reads and writes, and whoever
+ *   holds a spinlock must never sleep. So never take one of them with a
+ *   spinlock held, and never in an interrupt handler.
+ *   file->lock protects file->offset; it is held across a read or write
+ *     of a seekable file so that concurrent reads see distinct data.
  *   vfs_lock (fs/dentry.c) protects the dentry tree (parent, children,
  *     sibling, name, mounted), dentry and inode reference counts, inode
- *     nlink, the mount table and every directory operation (lookup, create,
- *     link, unlink, rename, readdir). Directory operations therefore must
- *     not block; MFS will swap it for a sleep lock (lab 9c).
+ *     nlink, mode, uid, gid and times, the mount table and every directory
+ *     operation (lookup, create, link, unlink, rename, readdir), which
+ *     it makes atomic with respect to each other.
  *   inode->lock protects a file's contents and size.
- *   file->lock protects file->offset.
  */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include "sched/mutex.h"
 #include "sched/spinlock.h"
 
 #define NAME_MAX 255
@@ -174,7 +181,7 @@ struct inode {
     struct super_block *sb;
     const struct inode_operations *i_op;
     const struct file_operations *f_op;
-    struct spinlock lock;          /* contents and size */
+    struct mutex lock;             /* contents and size (a sleep lock: reads and writes wait for the disk) */
     void *priv;                    /* the file system's data */
     struct pipe *pipe;             /* a named pipe's ring while it is open (fs/pipe.c) */
     struct page_index *pages;      /* cached pages of the file's data (mm/page_cache.c) */
@@ -200,7 +207,7 @@ struct file {
     unsigned flags;                /* O_ACCMODE | O_APPEND | O_NONBLOCK */
     int stream;                    /* a pipe or terminal: no offset, lseek is ESPIPE */
     uint64_t offset;
-    struct spinlock lock;          /* offset */
+    struct mutex lock;             /* offset, held across a read or write of a seekable file */
     void *priv;                    /* pipe, tty */
 };
 
@@ -211,7 +218,7 @@ struct mount {
 };
 
 /* The namespace lock (see the top of this file). */
-extern struct spinlock vfs_lock;
+extern struct mutex vfs_lock;
 
 /* ---- the interface the rest of the kernel uses ---- */
 void vfs_init(void);

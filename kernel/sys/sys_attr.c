@@ -23,21 +23,21 @@ static struct dentry *find_at(int dirfd, uaddr_t upath, int *err)
 
 static void set_mode(struct inode *ino, int mode)
 {
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     ino->mode = (ino->mode & S_IFMT) | ((uint32_t)mode & 07777);
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     inode_touch(ino, 0, 0, 1);
 }
 
 /* -1 leaves an id unchanged. */
 static void set_owner(struct inode *ino, int uid, int gid)
 {
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     if (uid != -1)
         ino->uid = (uint32_t)uid;
     if (gid != -1)
         ino->gid = (uint32_t)gid;
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     inode_touch(ino, 0, 0, 1);
 }
 
@@ -156,13 +156,13 @@ long sys_utimensat(int dirfd, uaddr_t upath, uaddr_t utimes, int flags)
             return err;
         ino = d->inode;
     }
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     if (set_a)
         ino->atime = at;
     if (set_m)
         ino->mtime = mt;
     ino->ctime = now;
-    spin_unlock(&vfs_lock);
+    mutex_unlock(&vfs_lock);
     if (f)
         file_close(f);
     dentry_put(d);

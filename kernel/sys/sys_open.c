@@ -140,9 +140,9 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
         r = (long)(f->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH)) | O_LARGEFILE;
         break;
     case F_SETFL:
-        spin_lock(&f->lock);
+        mutex_lock(&f->lock);
         f->flags = (f->flags & ~(unsigned)O_SETFL_MASK) | ((unsigned)arg & O_SETFL_MASK);
-        spin_unlock(&f->lock);
+        mutex_unlock(&f->lock);
         r = 0;
         break;
     case F_GETLK: { /* no lock is ever kept, so none conflicts: the range is unlocked */
@@ -219,9 +219,9 @@ long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
             r = -EFAULT;
             break;
         }
-        spin_lock(&f->lock);
+        mutex_lock(&f->lock);
         f->flags = v ? f->flags | O_NONBLOCK : f->flags & ~(unsigned)O_NONBLOCK;
-        spin_unlock(&f->lock);
+        mutex_unlock(&f->lock);
         r = 0;
         break;
     default:

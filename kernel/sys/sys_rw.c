@@ -51,9 +51,9 @@ static long do_read(struct file *f, uaddr_t buf, size_t count, long off)
     } while (done < count);
     kfree(kbuf);
     if (use_offset && done) {
-        spin_lock(&f->lock);
+        mutex_lock(&f->lock);
         f->offset = pos;
-        spin_unlock(&f->lock);
+        mutex_unlock(&f->lock);
     }
     return done ? (long)done : ret;
 }
@@ -212,7 +212,7 @@ long sys_lseek(int fd, long off, int whence)
     if (f->stream) {
         ret = -ESPIPE;
     } else {
-        spin_lock(&f->lock);
+        mutex_lock(&f->lock);
         long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (long)f->offset
                   : whence == SEEK_END ? (long)f->inode->size : -1;
         if (base < 0 || whence < 0 || whence > SEEK_END)
@@ -221,7 +221,7 @@ long sys_lseek(int fd, long off, int whence)
             ret = -EINVAL;
         else
             f->offset = (uint64_t)(ret = base + off);
-        spin_unlock(&f->lock);
+        mutex_unlock(&f->lock);
     }
     file_close(f);
     return ret;

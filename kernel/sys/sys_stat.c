@@ -173,9 +173,9 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
     char name[NAME_MAX + 1];
     size_t used = 0;
     int full = 0;
-    spin_lock(&f->lock);
+    mutex_lock(&f->lock);
     uint64_t pos = f->offset;
-    spin_lock(&vfs_lock);
+    mutex_lock(&vfs_lock);
     struct dentry *d = f->dentry;
     for (;;) {
         uint64_t ino, next = pos;
@@ -199,8 +199,8 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
         used += n;
         pos = next;
     }
-    spin_unlock(&vfs_lock);
-    spin_unlock(&f->lock); /* never hold a spinlock while touching user memory */
+    mutex_unlock(&vfs_lock);
+    mutex_unlock(&f->lock); /* never hold a spinlock while touching user memory */
     if (used == 0 && full) {
         ret = -EINVAL; /* the buffer cannot hold the next entry */
         goto out;
@@ -209,9 +209,9 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
         ret = -EFAULT;
         goto out;
     }
-    spin_lock(&f->lock);
+    mutex_lock(&f->lock);
     f->offset = pos;
-    spin_unlock(&f->lock);
+    mutex_unlock(&f->lock);
     ret = (long)used;
 out:
     kfree(buf);
