@@ -12,6 +12,7 @@
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/time.h"
 #include "arch/x86_64/trap.h"
+#include "drivers/blkdev.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
 #include "drivers/uart.h"
@@ -134,6 +135,7 @@ static void kmain_rest(void)
     tlb_init();
     init_kernel_template();
     sti();
+    blk_init(); /* the disks, before a ktest or init uses them */
 
     if (cmdline.ktest)
         ktest_run(cmdline.ktest);

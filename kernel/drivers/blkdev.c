@@ -10,6 +10,7 @@
  */
 #include "drivers/blkdev.h"
 #include "drivers/console.h"
+#include "drivers/virtio_blk.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
@@ -235,4 +236,5 @@ void blk_report(void)
 
 void blk_init(void)
 {
+    virtio_blk_init();
 }
