@@ -45,3 +45,10 @@ void bunpin(struct buf *b);
 int bcache_invalidate(struct blkdev *d);
 /* Buffers in the cache, for statistics. */
 uint64_t bcache_count(void);
+/*
+ * The most buffers kept (default 2048 = 8 MiB, or an eighth of RAM if less);
+ * past it idle buffers are recycled LRU first. Returns the old limit (tests).
+ */
+uint64_t bcache_set_limit(uint64_t limit);
+/* Free up to n idle (unreferenced, unpinned) buffers: memory pressure. The number freed. */
+uint64_t bcache_shrink(uint64_t n);

@@ -23,6 +23,11 @@
  */
 #pragma once
 #include <stdint.h>
+#include <stddef.h>
+
+#ifndef EUCLEAN
+#define EUCLEAN 117 /* Linux's "Structure needs cleaning" (lib/errno.h lacks it so far) */
+#endif
 
 struct blkdev;
 struct buf;
@@ -40,6 +45,13 @@ int journal_open(struct blkdev *d, uint64_t start, uint64_t nblocks, struct jour
 /* Commit what is pending and free the journal (unmount). */
 int journal_close(struct journal *j);
 
+/*
+ * Start an operation. Sleeps (sleep_on_flag, woken by the committer) while a
+ * commit runs or while the log might not hold this op's worst case. Never
+ * call it inside another operation, or while holding a lock that an
+ * operation (or the commit hook) takes: the commit waits for every op to end.
+ * After an I/O error it returns at once; journal_end then says -EIO.
+ */
 void journal_begin(struct journal *j);
 /* Record that b (locked, referenced) was modified by the current operation. */
 void journal_write(struct journal *j, struct buf *b);
@@ -47,11 +59,21 @@ void journal_write(struct journal *j, struct buf *b);
 int journal_end(struct journal *j);
 /* Commit now and wait until everything logged so far is durable (sync, fsync). */
 int journal_sync(struct journal *j);
-/* Called after each commit, outside the journal's locks. */
+/*
+ * Called after each successful commit, outside the journal's locks but
+ * before any new operation may begin (so blocks freed by later operations
+ * are not released early). The hook must not call journal_begin.
+ */
 void journal_set_commit_hook(struct journal *j, void (*hook)(void *arg), void *arg);
 
 /* Counters for tests and the bench. */
 struct journal_stats {
     uint64_t commits, blocks_logged, replays;
+    uint64_t ops;            /* journal_begin calls */
+    uint64_t commit_ns;      /* time spent committing, all commits together */
 };
 void journal_get_stats(struct journal *j, struct journal_stats *out);
+/* mfs_crc32c(0, data, len), table-driven (about 8 times faster): for whoever checksums a lot. */
+uint32_t journal_crc32c(const void *data, size_t len);
+/* 0, or the error (-EIO) that stopped the journal: later operations all fail. */
+int journal_error(struct journal *j);
