@@ -1228,22 +1228,24 @@ class TestContext:
         self.runs.append(r)
         return r
 
-    def disk(self, src=None, size=None, fsck=True):
+    def disk(self, src=None, mkfs_args=None, fsck=True):
         """A disk image of this test's own: a sparse copy of src (default the
-        standard image build/user/disk.img), or with size ("16M") an empty
-        MFS made by mkfs.mfs. It lives until the test ends; boot it as many
-        times as you like (persistence). After the test, fsck.mfs -n must
-        find every disk it booted clean (fsck=False: a deliberately corrupt one)."""
+        standard image build/user/disk.img), or with mkfs_args (["-s", "8M"])
+        an empty MFS made by mkfs.mfs. It lives until the test ends; boot it
+        as many times as you like (persistence). After the test, fsck.mfs -n
+        must find every disk it booted clean (fsck=False: a deliberately
+        corrupt one)."""
         if self.disk_dir is None:
             self.disk_dir = tempfile.mkdtemp(prefix="keel-disk-")
         path = os.path.join(self.disk_dir, "disk%d.img" % len(self.disk_fsck))
-        if size is not None:
+        if mkfs_args is not None:
             mkfs = os.path.join(REPO, MKFS)
             if not os.path.exists(mkfs):
                 raise TestFailure("%s is missing: run `make tools`" % MKFS)
-            r = subprocess.run([mkfs, "-s", str(size), path], capture_output=True, text=True)
+            r = subprocess.run([mkfs] + list(mkfs_args) + [path], capture_output=True, text=True)
             if r.returncode != 0:
-                raise TestFailure("mkfs.mfs -s %s failed: %s" % (size, (r.stderr or r.stdout).strip()))
+                raise TestFailure("mkfs.mfs %s failed: %s" % (" ".join(mkfs_args),
+                                                             (r.stderr or r.stdout).strip()))
         else:
             src = src or os.path.join(REPO, DEFAULT_DISK)
             if not os.path.exists(src):
