@@ -7,6 +7,10 @@
 #include "fs/bcache.h"
 #include "fs/bcache_test.h"
 #include "drivers/ramdisk.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/time.h"
+#include "sched/sched.h"
+#include "sched/spinlock.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "test/ktest.h"
@@ -14,6 +18,8 @@
 static int faultdisk_submit(struct blkdev *d, struct blk_request *r)
 {
     struct faultdisk *f = d->priv;
+    if (r->op == BLK_READ && f->read_delay_us)
+        udelay(f->read_delay_us);
     if (r->op == BLK_READ && f->fail_reads) {
         blk_complete(d, r, -EIO);
         return 0;
@@ -170,6 +176,65 @@ static const char *bcache_eio_checks(struct blkdev *rd)
     return KT_OK;
 }
 
+/* ---- two tasks bread the same uncached block: one read, one buffer ---- */
+
+#define RACERS 2
+extern struct spinlock rq_lock;
+static struct {
+    struct faultdisk f;
+    volatile int ready, go, finished;
+    struct buf *seen[RACERS];
+    volatile int result[RACERS];
+} race;
+
+static void racer_task(void)
+{
+    spin_unlock(&rq_lock); /* a new task starts with the run-queue lock held */
+    int id = __atomic_fetch_add(&race.ready, 1, __ATOMIC_ACQ_REL);
+    while (!__atomic_load_n(&race.go, __ATOMIC_ACQUIRE))
+        yield();
+    struct buf *b;
+    race.result[id] = bread(&race.f.dev, 9, &b);
+    if (race.result[id] == 0) {
+        race.seen[id] = b;
+        if (((uint32_t *)b->data)[0] != 0xb10c0009u)
+            race.result[id] = -1;
+        brelse(b);
+    }
+    __atomic_fetch_add(&race.finished, 1, __ATOMIC_RELEASE);
+    sched_exit_current();
+}
+
+static const char *bcache_race_checks(struct blkdev *rd)
+{
+    if (ncpu < 2)
+        return KT_OK; /* the tasks would only run once this test returns */
+    faultdisk_init(&race.f, rd);
+    race.f.read_delay_us = 20000; /* the first reader is still reading when the second arrives */
+    race.ready = race.go = race.finished = 0;
+    for (int i = 0; i < RACERS; i++) {
+        struct task *t = task_alloc(kernel_process());
+        KT_CHECK(t, "no memory for a kernel task");
+        task_set_entry(t, racer_task);
+        sched_add(t);
+    }
+    uint64_t deadline = time_ns() + 30000000000ull;
+    while (race.ready < RACERS && time_ns() < deadline)
+        __asm__ volatile("pause");
+    uint64_t reads = device_reads(rd);
+    __atomic_store_n(&race.go, 1, __ATOMIC_RELEASE);
+    while (race.finished < RACERS && time_ns() < deadline)
+        __asm__ volatile("pause");
+    KT_CHECK(race.finished == RACERS, "only %d of %d reader tasks finished in 30 s", race.finished, RACERS);
+    for (int i = 0; i < RACERS; i++)
+        KT_CHECK(race.result[i] == 0, "reader %d: bread gave %d (or the wrong data)", i, race.result[i]);
+    KT_CHECK(race.seen[0] == race.seen[1], "two tasks got two buffers for one block");
+    KT_CHECK(device_reads(rd) - reads == 1, "two tasks reading one block made %lu device reads",
+             device_reads(rd) - reads);
+    KT_CHECK(bcache_invalidate(&race.f.dev) == 0, "the race's buffers are still in use");
+    return KT_OK;
+}
+
 KTEST(bcache)
 {
     struct blkdev *rd = ramdisk_create("bcache-test", 1 << 20); /* 256 blocks */
@@ -180,6 +245,8 @@ KTEST(bcache)
     why = bcache_checks(rd, page);
     if (!why)
         why = bcache_eio_checks(rd);
+    if (!why)
+        why = bcache_race_checks(rd);
     int err = bcache_invalidate(rd);
     ramdisk_destroy(rd);
     if (why)

@@ -16,6 +16,7 @@ struct faultdisk {
     volatile int fail_reads;
     volatile int64_t writes_left; /* < 0: unlimited */
     enum faultdisk_mode mode;
+    volatile uint32_t read_delay_us; /* a slow disk: widen race windows */
 };
 
 /* Wrap inner (not registered in the disk table). */
