@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "fs/mfs/mfs_format.h"
 #include "sched/mutex.h"
+#include "sched/spinlock.h"
 
 struct blkdev;
 struct journal;
@@ -26,15 +27,42 @@ struct inode;
 struct super_block;
 struct buf;
 
+#ifndef EUCLEAN
+#define EUCLEAN 117 /* Linux's "structure needs cleaning": a corrupt file system */
+#endif
+
+#define MFS_ICACHE_BUCKETS 256
+
+struct mfs_inode_info;
+
 struct mfs_sb {
     struct super_block *vfs;      /* the VFS's super block (vfs->priv == this) */
     struct blkdev *dev;
     struct mfs_super disk;        /* the superblock as read at mount (kept up to date) */
     struct journal *journal;
-    struct mutex alloc_lock;      /* bitmaps, free counts, the pending-free list */
+    struct mutex alloc_lock;      /* bitmaps, free counts, the pending-free set, the goals */
     uint32_t block_goal;          /* where the next block search starts */
-    uint32_t *pending_free;       /* blocks freed by the running transaction: reusable after commit */
+    uint32_t inode_goal;          /* where the next inode search starts */
+    /*
+     * Blocks freed by the running transaction: their bitmap bits are clear
+     * (in the same transaction as the pointer that went away), but they are
+     * not handed out again until the journal's commit hook empties the set.
+     * An open-addressing hash set of pending_cap slots (0 = empty slot).
+     */
+    uint32_t *pending_free;
     uint32_t pending_count, pending_cap;
+    /*
+     * One bit per block: a directory block whose names passed the check
+     * since mount (they change only through dir.c, which keeps them valid),
+     * so names in 10,000-entry directories are not re-scanned byte by byte
+     * on every lookup; lengths and inode numbers are checked on every read
+     * all the same. mfs_bfree clears the bit. Bits are set and tested under
+     * vfs_lock (directory operations) and cleared under alloc_lock; a lost
+     * race only costs one more check.
+     */
+    uint8_t *dir_checked;
+    struct spinlock icache_lock;  /* the inode cache's hash chains */
+    struct mfs_inode_info *icache[MFS_ICACHE_BUCKETS];
     int read_only;                /* mounted read-only after an error */
 };
 
@@ -42,6 +70,10 @@ struct mfs_sb {
 struct mfs_inode_info {
     struct mfs_inode d;           /* the on-disk inode, kept in memory */
     uint32_t ino;
+    struct inode *vfs;            /* the VFS inode whose priv this is */
+    struct mfs_inode_info *hash_next; /* icache chain (icache_lock) */
+    uint32_t dir_hint;            /* directories: the first block that may have room (vfs_lock) */
+    uint32_t alloc_goal;          /* where this file's next block is looked for (its last one + 1) */
 };
 
 #define MFS_SB(vfs_sb) ((struct mfs_sb *)(vfs_sb)->priv)
@@ -50,41 +82,83 @@ struct mfs_inode_info {
 /* ---- super.c ---- */
 /* Mount the MFS on d: the VFS super block, or a negative errno after printing one sentence why. */
 int mfs_mount(struct blkdev *d, struct super_block **out);
-/* Report corruption found at run time: prints one line, returns -EIO. */
+/* Report corruption found at run time: prints "mfs: vda: <what> <where>", returns -EIO. */
 int mfs_corrupt(struct mfs_sb *s, const char *what, uint64_t where);
+/* The same with a formatted sentence: mfs_corruptf(s, "inode %u is corrupt (%s)", ino, why). */
+int mfs_corruptf(struct mfs_sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Log the superblock, with the current free counts (inside an operation). */
+int mfs_write_super(struct mfs_sb *s);
 
 /* ---- alloc.c (callers are inside a journal operation) ---- */
-int mfs_balloc(struct mfs_sb *s, uint32_t goal, uint32_t *out);   /* -ENOSPC */
-void mfs_bfree(struct mfs_sb *s, uint32_t block);                 /* reusable after commit */
+/* A free block at or after goal (next fit), marked in use: 0 or -ENOSPC / -EIO. */
+int mfs_balloc(struct mfs_sb *s, uint32_t goal, uint32_t *out);
+/* Mark block free; it is reusable only after the running transaction commits. */
+void mfs_bfree(struct mfs_sb *s, uint32_t block);
 int mfs_ialloc(struct mfs_sb *s, uint32_t *out);                  /* -ENOSPC */
 void mfs_ifree(struct mfs_sb *s, uint32_t ino);
+/* Count the free bits of both bitmaps into s->disk (mount). 0 or -EIO. */
+int mfs_count_free(struct mfs_sb *s);
+/* The journal's commit hook: blocks freed so far may be reused. */
+void mfs_release_pending(void *arg);
 
 /* ---- inode.c ---- */
 /* The VFS inode for ino with a new reference (one in-memory inode per ino). -EIO if corrupt. */
 int mfs_iget(struct mfs_sb *s, uint32_t ino, struct inode **out);
-/* Write the in-memory copy of the inode into the journal (inside an operation). */
+/*
+ * Copy the VFS inode's mode, ids, nlink, size, times and rdev into the
+ * in-memory mfs_inode and log its inode-table block (inside an operation).
+ */
 int mfs_iupdate(struct inode *inode);
+/* A new inode of the given mode (inside an operation): allocated, initialised and logged. */
+int mfs_inew(struct mfs_sb *s, struct inode *dir, uint32_t mode, struct inode **out);
+/* Give the inode back: free its blocks and its number (evict_inode, inside an operation). */
+int mfs_ifree_inode(struct inode *inode);
+/* Drop an evicted inode from the cache and free its MFS part. */
+void mfs_iforget(struct inode *inode);
+/* Free every cached inode nobody uses (unmount). */
+void mfs_icache_drop_unused(struct mfs_sb *s);
 
 /* ---- bmap.c (inside an operation when alloc or set is used) ---- */
+#define MFS_BMAP_READ 0          /* look up only */
+#define MFS_BMAP_ALLOC 1         /* fill a hole with a block zeroed on disk */
+#define MFS_BMAP_ALLOC_UNINIT 2  /* fill a hole with a block the caller overwrites whole before the
+                                    operation ends (file data: saves writing zeros first) */
 /*
  * The raw pointer for logical block lblk (flags included; 0 = hole). With
- * alloc, a hole gets a new zeroed block (and indirect blocks as needed).
+ * an ALLOC mode, a hole gets a new block (and indirect blocks as needed);
+ * the inode's blocks count and the inode itself are updated.
  */
 int mfs_bmap(struct inode *inode, uint64_t lblk, int alloc, uint32_t *ptr);
-/* Set the pointer for lblk to ptr (0 makes a hole), returning the old one in *old; frees nothing. */
+/*
+ * Set the pointer for lblk to ptr (0 makes a hole), returning the old one in
+ * *old; frees nothing. Indirect blocks are allocated as needed (and counted
+ * in the inode's blocks); data blocks the caller allocates or frees with
+ * mfs_balloc / mfs_bfree it accounts for itself in MFS_I(inode)->d.blocks.
+ */
 int mfs_bmap_set(struct inode *inode, uint64_t lblk, uint32_t ptr, uint32_t *old);
 /* Free every block at or after logical block first (and indirect blocks left empty). */
 int mfs_bmap_truncate(struct inode *inode, uint64_t first);
+/* Is p (a pointer read from disk, flags ignored) a data block of this file system? */
+int mfs_block_valid(struct mfs_sb *s, uint32_t p);
 
 /* ---- dir.c ---- */
 extern const struct inode_operations mfs_dir_iops;
+extern const struct file_operations mfs_dir_fops;
 int mfs_dir_check_block(struct mfs_sb *s, const uint8_t *block); /* 0, or -EIO with a message */
 
+/* ---- mfs_test.c ---- */
+/* Make a fresh MFS (empty root, clean journal) on d, for tests without the host tools. */
+int mfs_test_mkfs(struct blkdev *d, uint32_t total_blocks, uint32_t inodes);
+
 /* ---- file.c ---- */
-extern const struct inode_operations mfs_file_iops;
-extern const struct file_operations mfs_file_fops;
+/*
+ * Weak until file.c lands, so the metadata half links on its own: while
+ * they are missing, regular files have no operations (inode.c checks).
+ */
+extern const struct inode_operations mfs_file_iops __attribute__((weak));
+extern const struct file_operations mfs_file_fops __attribute__((weak));
 /* Free a regular file's pages from the page cache (eviction). */
-void mfs_file_evict(struct inode *inode);
+void mfs_file_evict(struct inode *inode) __attribute__((weak));
 
 /* ---- codec.c ---- */
 /*
