@@ -1256,6 +1256,18 @@ class TestContext:
         self.disk_fsck[path] = fsck
         return path
 
+    def scratch_disk(self, size="64M"):
+        """A blank (all zeros, sparse) disk of this test's own, for ktests
+        that exercise the block layer on vda; no fsck after the test."""
+        if self.disk_dir is None:
+            self.disk_dir = tempfile.mkdtemp(prefix="keel-disk-")
+        path = os.path.join(self.disk_dir, "scratch%d.img" % len(self.disk_fsck))
+        r = subprocess.run(["truncate", "-s", str(size), path], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise TestFailure("cannot make a scratch disk: %s" % r.stderr.strip())
+        self.disk_fsck[path] = False
+        return path
+
     def check_disks(self):
         """fsck.mfs -n on every disk a boot of this test used; raises the
         first unclean one's report."""
@@ -1272,17 +1284,18 @@ class TestContext:
             shutil.rmtree(self.disk_dir, ignore_errors=True)
             self.disk_dir = None
 
-    def boot_shared(self, cmdline, smp=None, mem=None, timeout=None):
+    def boot_shared(self, cmdline, smp=None, mem=None, timeout=None, scratch_disk=False):
         """One boot for every test that asks for the same (cmdline, smp, mem),
         e.g. `ktest=a,b,c` graded line by line: the first test to ask runs it
         to the end (or its timeout), the others wait for it; each gets a
         RecordedRun. A crash or timeout does not fail a test whose own lines
         are there (they were printed before); a test whose lines are missing
-        fails with the crash or timeout report. Under --gdb it is t.boot()."""
+        fails with the crash or timeout report. Under --gdb it is t.boot().
+        scratch_disk: attach a blank disk as vda (t.scratch_disk())."""
         smp, mem = smp or self.smp, mem or self.mem
         if self.cfg.gdb:
-            return self.boot(cmdline, smp, mem)
-        key = (cmdline, smp, str(mem))
+            return self.boot(cmdline, smp, mem, disk=self.scratch_disk() if scratch_disk else None)
+        key = (cmdline, smp, str(mem), bool(scratch_disk))
         with _shared_lock:
             entry = _shared.get(key)
             creator = entry is None
@@ -1292,8 +1305,9 @@ class TestContext:
             r = None
             try:
                 limit = (timeout or self.inst.spec.timeout) * self.cfg.timeout_scale
+                extra = disk_args([self.scratch_disk()]) if scratch_disk else []
                 r = Run(self.cfg, cmdline, smp, mem, time.time() + limit, allow_crash=True,
-                        name="shared boot")
+                        name="shared boot", extra_args=extra)
                 try:
                     r.wait()
                 except TestTimeout:

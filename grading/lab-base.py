@@ -155,7 +155,8 @@ register_test("base/mem_4G", mem_test("4G", 3500, 4096, "paging"), points=2, smp
 
 def ktest_body(name):
     def body(t):
-        r = t.boot("ktest=" + name)
+        # a blank scratch disk as vda: the block-layer ktests (virtio_blk) use it
+        r = t.boot("ktest=" + name, disk=t.scratch_disk())
         r.expect_line(r"^ktest %s: (ok|FAIL)" % name, "expected the kernel to run ktest %s" % name)
         r.expect_line(r"^ktest %s: ok$" % name)
         r.expect_line(r"^ktest: 1 passed, 0 failed")
@@ -190,7 +191,7 @@ def shared_ktest_body(name, batch):
     def body(t):
         if t.cfg.filters:
             return ktest_body(name)(t)
-        r = t.boot_shared("ktest=" + ",".join(batch), timeout=90)
+        r = t.boot_shared("ktest=" + ",".join(batch), timeout=90, scratch_disk=True)
         r.expect_line(r"^ktest %s: (ok|FAIL)" % name,
                       "expected the kernel to run ktest %s (in ktest=%s it never got to it)"
                       % (name, ",".join(batch)))
