@@ -45,14 +45,25 @@ const char *blk_name(struct blkdev *d);
 uint64_t blk_sectors(struct blkdev *d);   /* capacity */
 int blk_read_only(struct blkdev *d);
 
-/* Queue r (may sleep until the device has room). 0, or -EINVAL for a bad request. */
+/*
+ * Queue r (may sleep until the device has room: no spinlock may be held).
+ * 0, or -EINVAL for a bad request (no segment or more than BLK_MAX_SEGS,
+ * a segment of 0 bytes or not a multiple of 512 or outside RAM, sectors
+ * beyond the disk, a FLUSH carrying data), -EROFS for a write to a
+ * read-only disk; a refused request never reaches the device. The task
+ * that submits r is the one blk_complete wakes; it must not exit before
+ * r is done.
+ */
 int blk_submit(struct blkdev *d, struct blk_request *r);
-/* Sleep until r is done; its status. */
+/* Sleep until r is done; its status. Another task than the submitter may
+ * wait too (it polls each tick instead of being woken). */
 int blk_wait(struct blk_request *r);
 
 /*
  * Synchronous helpers. buf must be in the direct map (kmalloc or pmm
- * memory, not a kernel stack); bytes a multiple of 512. 0 or -EIO.
+ * memory) or the kernel image, not a kernel stack; bytes a multiple of
+ * 512. Big transfers go as requests of up to 256 KiB. 0, -EIO, or
+ * -EINVAL / -EROFS / -ENOMEM as blk_submit and kmalloc say.
  */
 int blk_rw(struct blkdev *d, enum blk_op op, uint64_t sector, void *buf, size_t bytes);
 /* Make every completed write durable (virtio's FLUSH). */

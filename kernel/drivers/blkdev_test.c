@@ -15,6 +15,7 @@
 #define AREA_BYTES (AREA_SECTORS * BLK_SECTOR_SIZE)
 #define NPAGES 32                                /* pages in use at once (= the area) */
 #define INFLIGHT 32
+#define MANY 128                                 /* half-page requests at once: more than a queue holds */
 
 /* Pages for the tests, freed by put_pages; pages[i] is the direct-map address. */
 static paddr_t pa[NPAGES];
@@ -130,6 +131,26 @@ static const char *api_checks(struct blkdev *d, uint64_t base, struct blk_reques
         KT_CHECK(memcmp(phys_to_virt(pa[i]), phys_to_virt(pa2[i]), PAGE_SIZE) == 0,
                  "%s: page %d of the requests in flight read back differs", d->name, i);
 
+    /* MANY half-page writes at once: submitters sleep until completions free room. */
+    for (int i = 0; i < MANY; i++) {
+        fill(phys_to_virt(pa[i / 8]) + (i % 8) * 512, 5000 + i, 512);
+        memset(&reqs[i], 0, sizeof reqs[i]);
+        reqs[i].op = BLK_WRITE;
+        reqs[i].sector = base + 2 * (uint64_t)i;
+        reqs[i].nseg = 2; /* two pieces: one sector each */
+        reqs[i].seg[0].pa = pa[i / 8] + (i % 8) * 512;
+        reqs[i].seg[0].len = 512;
+        reqs[i].seg[1].pa = pa2[i / 8] + (i % 8) * 512;
+        reqs[i].seg[1].len = 512;
+        KT_CHECK(blk_submit(d, &reqs[i]) == 0, "%s: write %d of %d at once refused", d->name, i, MANY);
+    }
+    for (int i = 0; i < MANY; i++)
+        KT_CHECK(blk_wait(&reqs[i]) == 0, "%s: write %d of %d at once failed", d->name, i, MANY);
+    KT_CHECK(blk_rw(d, BLK_READ, base, phys_to_virt(pa2[NPAGES - 1]), PAGE_SIZE) == 0, "%s: read failed", d->name);
+    char *first = phys_to_virt(pa2[NPAGES - 1]);
+    KT_CHECK(memcmp(first, phys_to_virt(pa[0]), 512) == 0 && memcmp(first + 512, phys_to_virt(pa2[0]), 512) == 0,
+             "%s: the first of %d requests at once read back differs", d->name, MANY);
+
     KT_CHECK(blk_flush(d) == 0, "%s: flush failed", d->name);
 
     /* Requests the layer must refuse without touching the device. */
@@ -158,9 +179,10 @@ static const char *api_checks(struct blkdev *d, uint64_t base, struct blk_reques
     KT_CHECK(blk_submit(d, r) == -EINVAL, "%s: a flush carrying data was not refused", d->name);
 
     blk_get_stats(d, &after);
-    /* 2 + 2 + 2 * INFLIGHT transfers and 1 flush; the refused ones are not counted. */
-    KT_CHECK(after.requests - before.requests == 5 + 2 * INFLIGHT, "%s: %lu requests counted, expected %d", d->name,
-             after.requests - before.requests, 5 + 2 * INFLIGHT);
+    /* 2 + 2 + 2 * INFLIGHT + MANY + 1 transfers and 1 flush; the refused ones are not counted. */
+    int expected = 6 + 2 * INFLIGHT + MANY;
+    KT_CHECK(after.requests - before.requests == (uint64_t)expected, "%s: %lu requests counted, expected %d", d->name,
+             after.requests - before.requests, expected);
     KT_CHECK(after.flushes - before.flushes == 1, "%s: %lu flushes counted", d->name, after.flushes - before.flushes);
     KT_CHECK(after.errors == before.errors, "%s: %lu errors counted", d->name, after.errors - before.errors);
     return KT_OK;
@@ -173,7 +195,7 @@ const char *blk_test_api(struct blkdev *d)
     uint64_t base = blk_sectors(d) - AREA_SECTORS;
     char *saved = kmalloc(AREA_BYTES);
     char *check = kmalloc(AREA_BYTES);
-    struct blk_request *reqs = kmalloc(INFLIGHT * sizeof *reqs);
+    struct blk_request *reqs = kmalloc(MANY * sizeof *reqs);
     const char *why = "out of memory";
     if (!saved || !check || !reqs || get_pages() < 0)
         goto out;
