@@ -55,7 +55,7 @@ $(foreach s,$(KSRC),$(eval $(call KOBJ_RULE,$(s))))
 
 .PHONY: all kernel iso qemu qemu-gdb run grade check bench fuzz stress tools docs doctor clean deps print-sources print-build
 
-all: kernel tools user initrd
+all: kernel tools user initrd disk
 kernel: $(BUILD)/kernel.elf
 
 # Two links: the first finds every function's address, the second embeds
@@ -88,6 +88,15 @@ deps:
 	  test -d /usr/lib/grub/i386-pc \
 	  || tools/install-deps.sh
 
+# `make qemu` and `make run` boot a working copy of the disk image, so what
+# you write survives into the next boot; rebuilding the image (new user
+# programs) starts the copy afresh. The initrd stays as the fallback root.
+QEMU_DISK := build/qemu-disk.img
+$(QEMU_DISK): build/user/disk.img
+	@cp --sparse=always $< $@
+	@echo "  DISK    $@: a fresh copy of $< (it keeps your files until the image is rebuilt)"
+DISKOPTS = -drive file=$(QEMU_DISK),if=none,id=vda,format=raw -device virtio-blk-pci,drive=vda
+
 $(BUILD)/keel.iso: $(BUILD)/kernel.elf $(INITRD) | deps
 	@mkdir -p $(BUILD)/iso/boot/grub
 	@cp $< $(BUILD)/iso/boot/kernel.elf
@@ -99,17 +108,17 @@ iso: $(BUILD)/keel.iso
 # The ISO embeds the command line: rebuild it every time.
 .PHONY: $(BUILD)/keel.iso
 
-qemu: $(BUILD)/keel.iso
-	@echo "Booting $(BUILD) through GRUB with -smp $(SMP); quit with Ctrl-A X"
-	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -cdrom $<; $(qemu_status)
+qemu: $(BUILD)/keel.iso $(QEMU_DISK)
+	@echo "Booting $(BUILD) through GRUB with -smp $(SMP), / on $(QEMU_DISK); quit with Ctrl-A X"
+	@$(QEMU) $(QEMUOPTS) $(DISKOPTS) -serial mon:stdio -cdrom $<; $(qemu_status)
 
-qemu-gdb: $(BUILD)/keel.iso
+qemu-gdb: $(BUILD)/keel.iso $(QEMU_DISK)
 	@echo "QEMU waits for GDB on port $(GDBPORT): run 'gdb' in this folder (.gdbinit connects)"
-	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -cdrom $< -S -gdb tcp::$(GDBPORT); $(qemu_status)
+	@$(QEMU) $(QEMUOPTS) $(DISKOPTS) -serial mon:stdio -cdrom $< -S -gdb tcp::$(GDBPORT); $(qemu_status)
 
 # The fast path used by tests: the same ELF through QEMU's multiboot1 loader.
-run: $(BUILD)/kernel.elf $(INITRD) | deps
-	@$(QEMU) $(QEMUOPTS) -serial mon:stdio -kernel $< -initrd $(INITRD) -append "$(CMDLINE)"; $(qemu_status)
+run: $(BUILD)/kernel.elf $(INITRD) $(QEMU_DISK) | deps
+	@$(QEMU) $(QEMUOPTS) $(DISKOPTS) -serial mon:stdio -kernel $< -initrd $(INITRD) -append "$(CMDLINE)"; $(qemu_status)
 
 # ---- grading and tests ----------------------------------------------------------
 GRADE_LAB := $(or $(LAB),base)

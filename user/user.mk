@@ -85,3 +85,15 @@ $(USER_OUT)/initrd.cpio: $(USER_BINS) $(USER_ETC) user/user.mk | user-deps
 	mv -f $@.$$$$ $@; \
 	rm -rf $(USER_OUT)/root.old.$$$$; if [ -d $(USER_OUT)/root ]; then mv $(USER_OUT)/root $(USER_OUT)/root.old.$$$$; fi; \
 	mv $$r $(USER_OUT)/root; rm -rf $(USER_OUT)/root.old.$$$$
+
+# The disk image: the same tree as the initrd, as an MFS file system that the
+# kernel mounts as / from the first virtio disk (docs/mfs-format.md). Tests
+# and `make qemu` boot copies of it, so this file stays pristine.
+DISK_IMG := $(USER_OUT)/disk.img
+DISK_SIZE ?= 256M
+DISK_INODES ?= 16384
+.PHONY: disk
+disk: $(DISK_IMG)
+$(DISK_IMG): $(USER_OUT)/initrd.cpio build/tools/mkfs.mfs
+	@echo "  MKFS    $@"
+	@build/tools/mkfs.mfs -s $(DISK_SIZE) -N $(DISK_INODES) -L keel -d $(USER_OUT)/root $@.$$$$ >/dev/null && mv -f $@.$$$$ $@
