@@ -312,3 +312,80 @@ KTEST_MANUAL(mfs_manyfiles)
     ramdisk_destroy(d);
     return KT_OK;
 }
+
+/* Visit every name under dir (depth-first): the count, or a negative errno from the first failure. */
+static long walk_tree(struct inode *dir, int depth)
+{
+    uint64_t pos = 2, ino;
+    char name[NAME_MAX + 1];
+    int type;
+    long n = 0;
+    while (dir->i_op->readdir(dir, &pos, name, &ino, &type) == 0) {
+        struct inode *i;
+        int err = dir->i_op->lookup(dir, name, &i);
+        if (err) {
+            kprintf("mfs_vda: lookup of %s in directory %lu: %s\n", name, (unsigned long)dir->ino, errno_name(err));
+            return err;
+        }
+        n++;
+        if (S_ISDIR(i->mode) && depth < 32) {
+            long sub = walk_tree(i, depth + 1);
+            if (sub < 0) {
+                inode_put(i);
+                return sub;
+            }
+            n += sub;
+        }
+        inode_put(i);
+    }
+    return n;
+}
+
+/*
+ * On the first virtio disk (an image from mkfs.mfs): look up everything,
+ * then create, link, rename and remove under /d1test, and unmount cleanly
+ * so that fsck.mfs can check what the kernel wrote.
+ */
+KTEST_MANUAL(mfs_vda)
+{
+    struct blkdev *d = blk_by_name("vda");
+    KT_CHECK(d, "no disk vda (boot with an MFS image attached)");
+    struct super_block *sb;
+    int err = mfs_mount(d, &sb);
+    KT_CHECK(err == 0, "mount of vda: %s", errno_name(err));
+    struct inode *root = sb->root->inode, *t, *dir2, *f;
+    long n = walk_tree(root, 0);
+    KT_CHECK(n >= 0, "walking the image failed: %s", errno_name(n));
+    kprintf("mfs_vda: %ld names in the image\n", n);
+    KT_CHECK(make(root, "d1test", S_IFDIR | 0755, &t) == 0, "mkdir /d1test (run on a fresh image)");
+    KT_CHECK(make(t, "sub", S_IFDIR | 0755, &dir2) == 0, "mkdir /d1test/sub");
+    char name[32];
+    for (int k = 0; k < 300; k++) {
+        ksnprintf(name, sizeof name, "file-%03d", k);
+        KT_CHECK(make(t, name, S_IFREG | 0644, 0) == 0, "create %s", name);
+    }
+    KT_CHECK(make(t, "fifo", S_IFIFO | 0644, 0) == 0, "mkfifo");
+    for (int k = 0; k < 300; k += 3) {
+        ksnprintf(name, sizeof name, "file-%03d", k);
+        KT_CHECK((f = look(t, name)) != 0, "lookup %s", name);
+        if (k % 2) {
+            KT_CHECK(t->i_op->unlink(t, name, f) == 0, "unlink %s", name);
+        } else {
+            char to[32];
+            ksnprintf(to, sizeof to, "moved-%03d", k);
+            KT_CHECK(t->i_op->link(dir2, to, f) == 0, "link %s", to);
+            ksnprintf(to, sizeof to, "file-%03d", k + 1);
+            struct inode *victim = look(t, to);
+            KT_CHECK(victim && t->i_op->rename(t, name, t, to, victim) == 0, "rename %s over %s", name, to);
+            inode_put(victim);
+        }
+        inode_put(f);
+    }
+    KT_CHECK(t->i_op->rename(t, "sub", root, "d1sub", 0) == 0, "move a directory up");
+    inode_put(dir2);
+    inode_put(t);
+    dentry_put(sb->root);
+    KT_CHECK((err = sb->s_op->put_super(sb)) == 0, "unmount: %s", errno_name(err));
+    kfree(sb);
+    return KT_OK;
+}
