@@ -9,6 +9,11 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/time.h"
+#include "sched/sched.h"
+#include "sched/spinlock.h"
+#include "sched/task.h"
 #include "test/ktest.h"
 
 #define AREA_SECTORS 256                         /* the scratch area at the end of the disk */
@@ -188,6 +193,88 @@ static const char *api_checks(struct blkdev *d, uint64_t base, struct blk_reques
     return KT_OK;
 }
 
+/* ---- kernel tasks on other CPUs doing I/O at once (the interrupt lands anywhere) ---- */
+
+#define TASKS 4
+#define TASK_PAGES (NPAGES / TASKS) /* each task owns its slice of the area */
+#define ROUNDS 16
+extern struct spinlock rq_lock;
+static struct {
+    struct blkdev *d;
+    uint64_t base;
+    volatile int next_id, finished;
+    volatile int failed_round[TASKS]; /* 0, or the round (from 1) that went wrong */
+} tt;
+
+/* Task id's rounds: TASK_PAGES one-page writes in flight, one multi-segment read back. */
+static int task_rounds(int id, struct blk_request *reqs)
+{
+    paddr_t *src = &pa[id * TASK_PAGES], *dst = &pa2[id * TASK_PAGES];
+    uint64_t first = tt.base + (uint64_t)id * TASK_PAGES * (PAGE_SIZE / BLK_SECTOR_SIZE);
+    for (int round = 1; round <= ROUNDS; round++) {
+        for (int j = 0; j < TASK_PAGES; j++) {
+            struct blk_request *r = &reqs[j];
+            fill(phys_to_virt(src[j]), 100000 * id + 100 * round + j, PAGE_SIZE);
+            memset(r, 0, sizeof *r);
+            r->op = BLK_WRITE;
+            r->sector = first + (uint64_t)j * (PAGE_SIZE / BLK_SECTOR_SIZE);
+            r->nseg = 1;
+            r->seg[0].pa = src[j];
+            r->seg[0].len = PAGE_SIZE;
+            if (blk_submit(tt.d, r) != 0)
+                return round;
+        }
+        for (int j = 0; j < TASK_PAGES; j++)
+            if (blk_wait(&reqs[j]) != 0)
+                return round;
+        if (round % 4 == 0 && blk_flush(tt.d) != 0)
+            return round;
+        if (rw_pages(tt.d, BLK_READ, first, dst, TASK_PAGES, &reqs[TASK_PAGES]) != 0)
+            return round;
+        for (int j = 0; j < TASK_PAGES; j++)
+            if (memcmp(phys_to_virt(src[j]), phys_to_virt(dst[j]), PAGE_SIZE) != 0)
+                return round;
+    }
+    return 0;
+}
+
+static void io_task(void)
+{
+    spin_unlock(&rq_lock); /* a new task starts with the run-queue lock held */
+    int id = __atomic_fetch_add(&tt.next_id, 1, __ATOMIC_ACQ_REL);
+    struct blk_request *reqs = kmalloc((TASK_PAGES + 1) * sizeof *reqs);
+    tt.failed_round[id] = reqs ? task_rounds(id, reqs) : -1;
+    kfree(reqs);
+    __atomic_fetch_add(&tt.finished, 1, __ATOMIC_RELEASE);
+    sched_exit_current();
+}
+
+static const char *task_checks(struct blkdev *d, uint64_t base)
+{
+    if (ncpu < 2)
+        return KT_OK; /* the tasks would only run once this test returns */
+    tt.d = d;
+    tt.base = base;
+    tt.next_id = tt.finished = 0;
+    int started = 0;
+    for (; started < TASKS; started++) {
+        struct task *t = task_alloc(kernel_process());
+        if (!t)
+            break;
+        task_set_entry(t, io_task);
+        sched_add(t);
+    }
+    uint64_t deadline = time_ns() + 60000000000ull;
+    while (tt.finished < started && time_ns() < deadline)
+        __asm__ volatile("pause");
+    KT_CHECK(started == TASKS, "%s: no memory for %d kernel tasks", d->name, TASKS);
+    KT_CHECK(tt.finished == TASKS, "%s: only %d of %d I/O tasks finished in 60 s", d->name, tt.finished, TASKS);
+    for (int i = 0; i < TASKS; i++)
+        KT_CHECK(tt.failed_round[i] == 0, "%s: I/O task %d failed in round %d of %d", d->name, i,
+                 tt.failed_round[i], ROUNDS);
+    return KT_OK;
+}
+
 const char *blk_test_api(struct blkdev *d)
 {
     KT_CHECK(blk_sectors(d) >= 2 * AREA_SECTORS, "%s: %lu sectors is too small to test", d->name, blk_sectors(d));
@@ -203,6 +290,8 @@ const char *blk_test_api(struct blkdev *d)
     if (blk_rw(d, BLK_READ, base, saved, AREA_BYTES) != 0)
         goto out;
     why = api_checks(d, base, reqs);
+    if (!why)
+        why = task_checks(d, base);
     /* Put back what was there, whatever happened, and check it is there. */
     if (blk_rw(d, BLK_WRITE, base, saved, AREA_BYTES) != 0 || blk_flush(d) != 0 ||
         blk_rw(d, BLK_READ, base, check, AREA_BYTES) != 0 || memcmp(saved, check, AREA_BYTES) != 0)
