@@ -25,9 +25,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#ifndef EUCLEAN
-#define EUCLEAN 117 /* Linux's "Structure needs cleaning" (lib/errno.h lacks it so far) */
-#endif
+#include "lib/errno.h" /* EUCLEAN */
 
 struct blkdev;
 struct buf;

@@ -11,7 +11,7 @@ const char *errno_name(long err)
         [EINVAL] = "EINVAL", [ENFILE] = "ENFILE", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY", [EFBIG] = "EFBIG",
         [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EROFS] = "EROFS", [EMLINK] = "EMLINK", [EPIPE] = "EPIPE",
         [ERANGE] = "ERANGE", [ENAMETOOLONG] = "ENAMETOOLONG", [ENOSYS] = "ENOSYS", [ENOTEMPTY] = "ENOTEMPTY",
-        [ELOOP] = "ELOOP",
+        [ELOOP] = "ELOOP", [ENOTSUP] = "EOPNOTSUPP", [ETIMEDOUT] = "ETIMEDOUT", [EUCLEAN] = "EUCLEAN",
     };
     if (err < 0)
         err = -err;

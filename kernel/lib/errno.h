@@ -40,6 +40,7 @@
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+#define EUCLEAN 117 /* "Structure needs cleaning": a corrupt file system */
 
 /* Kernel-internal: a blocking call interrupted by a signal. Never reaches
  * user space: signal delivery restarts the call (SA_RESTART, or no handler)
