@@ -48,8 +48,7 @@
 #define CFG_SIZE_MAX 8
 #define CFG_SEG_MAX 12
 
-/* MSI-X vectors T_VIRTIO_BLK + n, one per disk (free in trap.h's map). */
-#define T_VIRTIO_BLK 0x40
+/* MSI-X vectors T_VIRTIO_BLK + n, one per disk (arch/x86_64/trap.h). */
 #define MAX_DISKS 16
 
 #define QUEUE_MAX 128     /* ring entries we use, at most */

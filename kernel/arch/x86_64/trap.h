@@ -10,6 +10,7 @@
 #define T_IRQ0          0x20   /* IOAPIC IRQ n arrives at T_IRQ0 + n */
 #define IRQ_COM1        4
 #define T_TIMER         0x30   /* LAPIC timer */
+#define T_VIRTIO_BLK    0x40   /* 0x40..0x4F: virtio-blk MSI-X, one vector per disk */
 #define T_TLB_SHOOTDOWN 0xF0   /* lab 9a */
 #define T_CALL_FUNCTION 0xF1   /* run a function on other CPUs (smp_call_others) */
 #define T_RESCHEDULE    0xF2
