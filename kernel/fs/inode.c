@@ -77,6 +77,7 @@ int mode_to_dtype(uint32_t mode)
     case S_IFREG: return DT_REG;
     case S_IFDIR: return DT_DIR;
     case S_IFCHR: return DT_CHR;
+    case S_IFBLK: return DT_BLK;
     case S_IFIFO: return DT_FIFO;
     case S_IFLNK: return DT_LNK;
     default: return DT_UNKNOWN;

@@ -3,8 +3,8 @@
  * operation tables a file system (ramfs, devfs, pipes, later MFS) fills in.
  *
  * Locks, in the order they are taken:
- *   file->lock -> vfs_lock -> inode->lock -> fs_struct, fdtable, pipe and tty spinlocks.
- *   The first three are sleep locks (struct mutex): MFS reads the disk
+ *   mount_lock -> file->lock -> vfs_lock -> inode->lock -> fs_struct, fdtable, pipe
+ *   and tty spinlocks. The first four are sleep locks (struct mutex): MFS reads the disk
  *   inside directory operations and file reads and writes, and whoever
  *   holds a spinlock must never sleep. So never take one of them with a
  *   spinlock held, and never in an interrupt handler.
@@ -16,6 +16,7 @@
  *     operation (lookup, create, link, unlink, rename, readdir), which
  *     it makes atomic with respect to each other.
  *   inode->lock protects a file's contents and size.
+ *   mount_lock (fs/mount.c) serialises mount, umount and whole-file-system sync.
  */
 #pragma once
 #include <stddef.h>
@@ -42,6 +43,8 @@
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 
@@ -69,6 +72,7 @@
 #define DT_FIFO 1
 #define DT_CHR 2
 #define DT_DIR 4
+#define DT_BLK 6
 #define DT_REG 8
 #define DT_LNK 10
 
@@ -211,10 +215,12 @@ struct file {
     void *priv;                    /* pipe, tty */
 };
 
+struct blkdev;
 struct mount {
     struct super_block *sb;
-    struct dentry *mountpoint;     /* in the parent file system */
+    struct dentry *mountpoint;     /* in the parent file system (NULL for /) */
     struct mount *parent;
+    struct blkdev *bdev;           /* the disk it was read from (NULL: a memory file system) */
 };
 
 /* The namespace lock (see the top of this file). */
@@ -222,6 +228,8 @@ extern struct mutex vfs_lock;
 
 /* ---- the interface the rest of the kernel uses ---- */
 void vfs_init(void);
+/* The same on a given root file system (NULL: a fresh ramfs); -EBUSY if the tree exists. */
+int vfs_init_root(struct super_block *root, struct blkdev *bdev);
 int initrd_unpack(const void *data, size_t len);
 int vfs_open(const char *path, int flags, int mode, struct file **out);
 long file_pread_kernel(struct file *f, void *buf, size_t n, uint64_t off);
@@ -253,6 +261,19 @@ int dentry_path(struct dentry *d, char *buf, size_t n);
 
 /* ---- mounts (fs/mount.c) ---- */
 int vfs_mount(struct super_block *sb, struct dentry *mountpoint);
+int vfs_mount_dev(struct super_block *sb, struct dentry *mountpoint, struct blkdev *bdev);
+int vfs_bdev_mounted(struct blkdev *bdev);           /* vfs_lock held */
+/*
+ * Unmount the file system whose root is root (the caller holds extra references
+ * to it: consumed on success, still the caller's on failure); mount_lock held. put_super runs, then the
+ * super block is freed (put_super must not free it). -EINVAL / -EBUSY.
+ */
+int vfs_umount(struct dentry *root, int extra);
+void vfs_discard_sb(struct super_block *sb);          /* read by mfs_mount, never mounted */
+int vfs_sync_all(void);                              /* sync_fs on every mount */
+void vfs_shutdown(int others_alive);                 /* power-off: put_super (or only sync) */
+/* Serialises mount, unmount and whole-file-system sync (order: before vfs_lock). */
+extern struct mutex mount_lock;
 struct dentry *vfs_root(void);         /* no reference taken: the root never goes away */
 struct dentry *mount_follow_down(struct dentry *d);  /* vfs_lock held */
 struct dentry *mount_follow_up(struct dentry *d);    /* the mountpoint of a root, else d */

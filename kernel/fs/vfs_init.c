@@ -1,6 +1,6 @@
 /*
- * Building the initial tree: a ramfs root, devfs on /dev, a second ramfs
- * on /tmp. Safe to call more than once (ktests call it before any boot
+ * Building the initial tree: a ramfs root (or MFS from a disk, chosen by
+ * proc/init.c), devfs on /dev, a second ramfs on /tmp. Safe to call more than once (ktests call it before any boot
  * code does).
  */
 #include "fs/devfs.h"
@@ -29,14 +29,20 @@ static void mount_on(const char *path, struct super_block *sb)
 
 void vfs_init(void)
 {
+    vfs_init_root(0, 0);
+}
+
+int vfs_init_root(struct super_block *root, struct blkdev *bdev)
+{
     if (__atomic_exchange_n(&vfs_ready, 1, __ATOMIC_SEQ_CST))
-        return;
-    struct super_block *root = ramfs_new();
+        return -EBUSY;
+    if (!root)
+        root = ramfs_new();
     struct super_block *dev = devfs_new();
     struct super_block *tmp = ramfs_new();
     if (!root || !dev || !tmp)
         panic("vfs: out of memory while building the root file system");
-    if (vfs_mount(root, 0))
+    if (vfs_mount_dev(root, 0, bdev))
         panic("vfs: cannot mount the root file system");
     mount_on("/dev", dev);
     mount_on("/tmp", tmp);
@@ -45,4 +51,5 @@ void vfs_init(void)
         t->inode->mode = S_IFDIR | 01777;
         dentry_put(t);
     }
+    return 0;
 }

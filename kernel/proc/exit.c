@@ -18,7 +18,9 @@
 #include "fs/fs_struct.h"
 #include "signal/signal.h"
 #include "arch/x86_64/percpu.h"
+#include "drivers/blkdev.h"
 #include "drivers/console.h"
+#include "fs/vfs.h"
 #include "drivers/power.h"
 #include "lib/errno.h"
 
@@ -120,10 +122,13 @@ static void process_finish(struct process *p)
     if (p->pid == 1) {
         int st = p->exit_status;
         int code = (st & 0x7F) ? 128 + (st & 0x7F) : (st >> 8) & 0xFF;
+        int others = live_processes();
+        vfs_shutdown(others); /* disk file systems clean before the power goes */
         kprintf("keel: cr3 switches %lu, cr3 skips %lu, tlb shootdown IPIs %lu\n", cr3_switches, cr3_skips,
                 tlb_ipis_sent);
         kprintf("keel: %lu user frames still allocated at power-off (other processes alive: %d)\n",
-                user_frames, live_processes());
+                user_frames, others);
+        blk_report(); /* before the last line: keel-run stops reading there */
         kprintf("keel: init exited with status %d\n", code);
         qemu_exit(code == 0 ? EXIT_PASS : EXIT_FAIL);
     }

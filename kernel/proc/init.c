@@ -1,7 +1,10 @@
 /*
- * Starting user space: unpack the boot archive (the first multiboot module,
- * a newc cpio) into the root, create process 1 and exec init in it: the
- * program given by init= on the command line, or /bin/init.
+ * Starting user space: mount the root file system, create process 1 and
+ * exec init in it: the program given by init= on the command line, or
+ * /bin/init. The root is MFS on the first virtio disk (vda, or the disk
+ * that root=vdb names); with no disk, root=initrd, or a disk that does not
+ * mount, it is a ramfs filled from the boot archive (the first multiboot
+ * module, a newc cpio).
  */
 #include "proc/init.h"
 #include "proc/process.h"
@@ -15,7 +18,9 @@
 #include "fs/fs_struct.h"
 #include "fs/tty.h"
 #include "arch/x86_64/bootinfo.h"
+#include "drivers/blkdev.h"
 #include "drivers/console.h"
+#include "fs/mfs/mfs.h"
 #include "drivers/power.h"
 #include "lib/cmdline.h"
 #include "lib/errno.h"
@@ -84,6 +89,62 @@ static void init_task_start(void)
     enter_user(t->tf);
 }
 
+/* The value of root= on the command line (before init=), or NULL. */
+static const char *root_option(char *buf, size_t n)
+{
+    for (const char *p = bootinfo.cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, "init=", 5) == 0)
+            break;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        if (strncmp(p, "root=", 5) == 0) {
+            size_t len = (size_t)(e - p - 5) < n - 1 ? (size_t)(e - p - 5) : n - 1;
+            memcpy(buf, p + 5, len);
+            buf[len] = 0;
+            return buf;
+        }
+        p = e;
+    }
+    return NULL;
+}
+
+/*
+ * MFS from the root disk as the super block of /, or NULL for the initrd
+ * ramfs (no disk, root=initrd, or a disk that does not mount: one line says so).
+ */
+static struct super_block *mount_root_disk(struct blkdev **bdev)
+{
+    char want[BLK_NAME_MAX + 8];
+    const char *name = root_option(want, sizeof want);
+    if (name && strcmp(name, "initrd") == 0)
+        return NULL;
+    if (name && strncmp(name, "/dev/", 5) == 0)
+        name += 5;
+    struct blkdev *d = blk_by_name(name ? name : "vda");
+    if (!d) {
+        if (name)
+            kprintf("mfs: no disk %s for the root; / is the initrd in memory\n", name);
+        return NULL;
+    }
+    struct super_block *sb;
+    int err = mfs_mount(d, &sb);
+    if (err) {
+        kprintf("mfs: cannot mount %s as / (%s); / is the initrd in memory\n", blk_name(d), errno_name(err));
+        return NULL;
+    }
+    struct kstatfs st = { 0 };
+    if (sb->s_op && sb->s_op->statfs)
+        sb->s_op->statfs(sb, &st);
+    kprintf("mfs: / on %s (%lu MiB, %lu of %lu blocks free, %lu of %lu inodes free)\n", blk_name(d),
+            (unsigned long)(blk_sectors(d) / 2048), (unsigned long)st.bfree, (unsigned long)st.blocks,
+            (unsigned long)st.ffree, (unsigned long)st.files);
+    *bdev = d;
+    return sb;
+}
+
 int user_space_available(void)
 {
     paddr_t probe = alloc_page_table_with_kernel_mappings();
@@ -100,9 +161,15 @@ int start_init(void)
                 "alloc_page_table_with_kernel_mappings() are still stubs; see labs/9a.md\n");
         return -ENOSYS;
     }
-    vfs_init();
+    struct blkdev *bdev = NULL;
+    struct super_block *root = mount_root_disk(&bdev);
+    if (vfs_init_root(root, bdev) != 0 && root) { /* a ktest built the tree first */
+        kprintf("mfs: the file tree already exists; %s is not mounted as /\n", blk_name(bdev));
+        vfs_discard_sb(root);
+        root = NULL;
+    }
     console_set_input_handler(tty_input); /* the serial console becomes a terminal */
-    if (bootinfo.nmodules > 0) {
+    if (!root && bootinfo.nmodules > 0) {
         struct boot_module *m = &bootinfo.modules[0];
         if (initrd_unpack(phys_to_virt(m->start), m->end - m->start) < 0)
             kprintf("initrd: the boot archive could not be unpacked; continuing with what was read\n");

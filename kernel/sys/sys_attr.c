@@ -1,7 +1,8 @@
 /*
  * Changing a file's attributes: chmod, chown and utimensat in all their forms.
  * Until lab 9d every caller is root, so both always succeed on an
- * existing file; the inode's mode, uid and gid are under vfs_lock.
+ * existing file; the inode's mode, uid, gid and times are under vfs_lock.
+ * A disk file system stores the change at once (s_op->write_inode).
  */
 #include "sys/sys_fs.h"
 #include "fs/vfs.h"
@@ -21,24 +22,35 @@ static struct dentry *find_at(int dirfd, uaddr_t upath, int *err)
     return *err ? 0 : d;
 }
 
-static void set_mode(struct inode *ino, int mode)
+/* The attributes changed in memory: have the file system store them (vfs_lock held). */
+static int write_inode_locked(struct inode *ino)
+{
+    struct super_block *sb = ino->sb;
+    return sb && sb->s_op && sb->s_op->write_inode ? sb->s_op->write_inode(ino) : 0;
+}
+
+static int set_mode(struct inode *ino, int mode)
 {
     mutex_lock(&vfs_lock);
     ino->mode = (ino->mode & S_IFMT) | ((uint32_t)mode & 07777);
-    mutex_unlock(&vfs_lock);
     inode_touch(ino, 0, 0, 1);
+    int err = write_inode_locked(ino);
+    mutex_unlock(&vfs_lock);
+    return err;
 }
 
 /* -1 leaves an id unchanged. */
-static void set_owner(struct inode *ino, int uid, int gid)
+static int set_owner(struct inode *ino, int uid, int gid)
 {
     mutex_lock(&vfs_lock);
     if (uid != -1)
         ino->uid = (uint32_t)uid;
     if (gid != -1)
         ino->gid = (uint32_t)gid;
-    mutex_unlock(&vfs_lock);
     inode_touch(ino, 0, 0, 1);
+    int err = write_inode_locked(ino);
+    mutex_unlock(&vfs_lock);
+    return err;
 }
 
 long sys_fchmodat(int dirfd, uaddr_t path, int mode)
@@ -47,9 +59,9 @@ long sys_fchmodat(int dirfd, uaddr_t path, int mode)
     struct dentry *d = find_at(dirfd, path, &err);
     if (!d)
         return err;
-    set_mode(d->inode, mode);
+    err = set_mode(d->inode, mode);
     dentry_put(d);
-    return 0;
+    return err;
 }
 
 long sys_chmod(uaddr_t path, int mode)
@@ -62,9 +74,9 @@ long sys_fchmod(int fd, int mode)
     struct file *f = fget(fd);
     if (!f)
         return -EBADF;
-    set_mode(f->inode, mode);
+    int err = set_mode(f->inode, mode);
     file_close(f);
-    return 0;
+    return err;
 }
 
 long sys_fchownat(int dirfd, uaddr_t path, int uid, int gid, int flags)
@@ -75,9 +87,9 @@ long sys_fchownat(int dirfd, uaddr_t path, int uid, int gid, int flags)
     struct dentry *d = find_at(dirfd, path, &err);
     if (!d)
         return err;
-    set_owner(d->inode, uid, gid);
+    err = set_owner(d->inode, uid, gid);
     dentry_put(d);
-    return 0;
+    return err;
 }
 
 long sys_chown(uaddr_t path, int uid, int gid)
@@ -95,9 +107,9 @@ long sys_fchown(int fd, int uid, int gid)
     struct file *f = fget(fd);
     if (!f)
         return -EBADF;
-    set_owner(f->inode, uid, gid);
+    int err = set_owner(f->inode, uid, gid);
     file_close(f);
-    return 0;
+    return err;
 }
 
 #define UTIME_NOW ((1l << 30) - 1)
@@ -162,9 +174,10 @@ long sys_utimensat(int dirfd, uaddr_t upath, uaddr_t utimes, int flags)
     if (set_m)
         ino->mtime = mt;
     ino->ctime = now;
+    err = write_inode_locked(ino);
     mutex_unlock(&vfs_lock);
     if (f)
         file_close(f);
     dentry_put(d);
-    return 0;
+    return err;
 }

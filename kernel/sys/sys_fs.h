@@ -34,9 +34,14 @@ long sys_writev(int fd, uaddr_t iov, int iovcnt);
 long sys_lseek(int fd, long off, int whence);
 long sys_ftruncate(int fd, long length);
 long sys_truncate(uaddr_t path, long length);
-long sys_fsync(int fd);
-long sys_sync(void);
 long sys_sendfile(int out_fd, int in_fd, uaddr_t offset, size_t count);
+/* sys_mount.c */
+long sys_mount(uaddr_t source, uaddr_t target, uaddr_t fstype, unsigned long flags, uaddr_t data);
+long sys_umount2(uaddr_t target, int flags);
+long sys_fsync(int fd);
+long sys_fdatasync(int fd);
+long sys_sync(void);
+long sys_syncfs(int fd);
 /* sys_open.c */
 long sys_open(uaddr_t path, int flags, int mode);
 long sys_openat(int dirfd, uaddr_t path, int flags, int mode);

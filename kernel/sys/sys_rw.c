@@ -227,12 +227,15 @@ long sys_lseek(int fd, long off, int whence)
     return ret;
 }
 
+/* ftruncate(2) in Linux's order: a negative length, then the fd, then a file not open for writing. */
 long sys_ftruncate(int fd, long length)
 {
+    if (length < 0)
+        return -EINVAL;
     struct file *f = fget(fd);
     if (!f)
         return -EBADF;
-    long r = length < 0 ? -EINVAL : !file_writable(f) ? -EINVAL : vfs_truncate(f->inode, (uint64_t)length);
+    long r = (f->flags & O_PATH) ? -EBADF : !file_writable(f) ? -EINVAL : vfs_truncate(f->inode, (uint64_t)length);
     file_close(f);
     return r;
 }
@@ -252,21 +255,6 @@ long sys_truncate(uaddr_t upath, long length)
     }
     putname(path);
     return err;
-}
-
-/* Everything lives in memory until MFS: there is nothing to flush. */
-long sys_fsync(int fd)
-{
-    struct file *f = fget(fd);
-    if (!f)
-        return -EBADF;
-    file_close(f);
-    return 0;
-}
-
-long sys_sync(void)
-{
-    return 0;
 }
 
 /* sendfile: copy between two files through a kernel buffer, from *offset or in_fd's offset. */

@@ -278,21 +278,47 @@ struct statfs_k {
 _Static_assert(sizeof(struct statfs_k) == 120, "struct statfs must match Linux x86_64");
 
 #define RAMFS_MAGIC 0x858458f6
-#define DEVFS_MAGIC 0x1373
+#define TMPFS_MAGIC 0x01021994 /* also what Linux's devtmpfs reports for /dev */
 
-/* Memory file systems share all of RAM: report the frame allocator's counts. */
+/* Memory file systems share all of RAM: the frame allocator's counts. */
+static void memory_statfs(struct super_block *sb, struct kstatfs *k)
+{
+    int tmpfs = sb && sb->type && (strcmp(sb->type, "devfs") == 0 || strcmp(sb->type, "tmpfs") == 0);
+    k->type = tmpfs ? TMPFS_MAGIC : RAMFS_MAGIC;
+    k->bsize = k->frsize = 4096;
+    k->blocks = pmm_total_count();
+    k->bfree = k->bavail = pmm_free_count();
+    k->files = k->blocks;
+    k->ffree = k->bfree;
+    k->namelen = NAME_MAX;
+}
+
+/* The file system's own numbers (s_op->statfs), or those of memory. */
 static int fill_statfs(struct inode *ino, uaddr_t ubuf)
 {
+    struct super_block *sb = ino->sb;
+    struct kstatfs k;
+    memset(&k, 0, sizeof k);
+    if (sb && sb->s_op && sb->s_op->statfs) {
+        int err = sb->s_op->statfs(sb, &k);
+        if (err)
+            return err;
+    } else {
+        memory_statfs(sb, &k);
+    }
     struct statfs_k s;
     memset(&s, 0, sizeof s);
-    s.f_type = ino->sb && ino->sb->type && strcmp(ino->sb->type, "devfs") == 0 ? DEVFS_MAGIC : RAMFS_MAGIC;
-    s.f_bsize = s.f_frsize = 4096;
-    s.f_blocks = pmm_total_count();
-    s.f_bfree = s.f_bavail = pmm_free_count();
-    s.f_files = s.f_blocks;
-    s.f_ffree = s.f_bfree;
-    s.f_fsid[0] = (int32_t)(ino->sb ? ino->sb->dev : 0);
-    s.f_namelen = NAME_MAX;
+    s.f_type = (int64_t)k.type;
+    s.f_bsize = (int64_t)k.bsize;
+    s.f_frsize = (int64_t)(k.frsize ? k.frsize : k.bsize);
+    s.f_blocks = k.blocks;
+    s.f_bfree = k.bfree;
+    s.f_bavail = k.bavail;
+    s.f_files = k.files;
+    s.f_ffree = k.ffree;
+    s.f_namelen = (int64_t)(k.namelen ? k.namelen : NAME_MAX);
+    s.f_flags = (int64_t)k.flags;
+    s.f_fsid[0] = (int32_t)(sb ? sb->dev : 0);
     return copy_to_user(ubuf, &s, sizeof s) ? -EFAULT : 0;
 }
 
