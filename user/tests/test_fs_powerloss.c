@@ -298,8 +298,14 @@ static int check(const char *dir, int quiet)
         if (!quiet || off >= 0) {
             if (off < 0)
                 say("file %s %zu %08x %u valid", e->d_name, len, cksum(back, len), gen);
-            else
-                say("file %s %zu %08x %u garbage@%ld", e->d_name, len, cksum(back, len), gen, off);
+            else {
+                /* zeros from there to the end: a truncate's zeroed tail, not foreign data */
+                size_t z = off;
+                while (z < len && back[z] == 0)
+                    z++;
+                say("file %s %zu %08x %u %s@%ld", e->d_name, len, cksum(back, len), gen,
+                    z == len ? "zeros" : "garbage", off);
+            }
         }
     }
     closedir(d);
