@@ -101,13 +101,14 @@ static int load_cluster(struct inode *inode, uint64_t c, uint64_t len)
     mfs_io_init(&io, s->dev);
     if (k == 0) { /* raw or a hole: block by block, zeros for holes and past the end */
         uint64_t n = (len + PAGE - 1) / PAGE;
-        memset(plain_buf, 0, CLUSTER_MAX);
         for (uint64_t i = 0; i < n; i++)
             if (ptrs[i])
                 mfs_io_add(&io, 0, MFS_BP_BLOCK(ptrs[i]), virt_to_phys(plain_buf + i * PAGE));
+            else
+                memset(plain_buf + i * PAGE, 0, PAGE);
         if ((err = mfs_io_finish(&io)) != 0)
             return err;
-        memset(plain_buf + len, 0, CLUSTER_MAX - len);
+        memset(plain_buf + len, 0, B * PAGE - len);
         return 0;
     }
     if (k == B)
@@ -120,7 +121,7 @@ static int load_cluster(struct inode *inode, uint64_t c, uint64_t len)
     if (mfs_decode(d->comp_alg, frame_buf, k * PAGE, plain_buf, len) != 0)
         return mfs_corruptf(s, "inode %u cluster %lu: bad %s frame", MFS_I(inode)->ino, (unsigned long)c,
                             mfs_comp_name(d->comp_alg));
-    memset(plain_buf + len, 0, CLUSTER_MAX - len);
+    memset(plain_buf + len, 0, B * PAGE - len);
     return 0;
 }
 
@@ -235,10 +236,24 @@ int mfs_cluster_write(struct inode *inode, uint64_t c, const void *buf, uint64_t
     uint64_t n = 0;
     int err = 0;
     (void)B;
-    /* The cluster's pages as they are now (the first miss decodes the whole cluster). */
-    for (; n < npages; n++)
-        if ((err = page_cache_get(inode, start / PAGE + n, &pages[n])) != 0)
+    /*
+     * The cluster's pages as they are now: the first miss inside the file
+     * decodes the whole cluster; pages past the end of file are zeros.
+     */
+    for (; n < npages; n++) {
+        uint64_t index = start / PAGE + n;
+        if (index * PAGE < inode->size) {
+            if ((err = page_cache_get(inode, index, &pages[n])) != 0)
+                break;
+            continue;
+        }
+        if ((err = page_cache_grab(inode, index, &pages[n])) != 0)
             break;
+        if (!pages[n]->uptodate) {
+            memset(page_data(pages[n]), 0, PAGE);
+            pages[n]->uptodate = 1;
+        }
+    }
     if (!err) {
         for (size_t done = 0; done < len;) {
             uint64_t at = pos + done - start, i = at / PAGE, in = at % PAGE;
