@@ -17,11 +17,13 @@ passes iff
     sentence (`mfs: ... refusing to mount ...`) and ran the walker from the
     initrd instead;
   - the walker passed: every failing call returned EIO (the probe file may
-    also get ENOSPC/EROFS), nothing it read was nonsense;
+    also get ENOSPC/EROFS), nothing it read was nonsense; or the corruption
+    hit /bin and the kernel could not exec it (`init: cannot exec ...: EIO`);
   - no block of any file of the original image changed during the boot (the
     file map comes from `mfs stat` on the pristine image): the kernel wrote
     over no data, whatever the corruption made it believe;
-  - `fsck.mfs -n` reports no more problems after the boot than before it.
+  - `fsck.mfs -n` reports no more problems after the boot than before it
+    (the superblock's free counters aside: the kernel recomputes them).
 """
 import argparse
 import os
@@ -109,7 +111,11 @@ def fsck_problems(fsck, image):
     r = subprocess.run([fsck, "-n", image], capture_output=True, text=True)
     lines = [l for l in (r.stdout + r.stderr).splitlines() if l.strip()]
     # the summary line (IMAGE: n/m files, ...) is not a problem
-    problems = [l for l in lines if not re.search(r": \d+/\d+ files", l)]
+    # Not damage: the summary lines, and the superblock's free counters (the
+    # kernel recomputes them from the bitmaps it was given). Image paths differ
+    # between the before and after copies: compare what follows them.
+    problems = [l.split(": ", 1)[-1] for l in lines
+                if not re.search(r": \d+/\d+ files|errors? left|is \d+, counted \d+", l)]
     return r.returncode, problems
 
 
@@ -167,6 +173,11 @@ def one_seed(args, seed, tmp):
             r["why"] = "timed out after %d s" % args.timeout
         elif mount is None:
             r["why"] = "neither mounted / from vda nor refused in one sentence"
+        elif walker is None and any(re.match(r"^init: cannot exec /bin/test_fs_walk: EIO", l) for l in lines):
+            # the corruption hit /bin: the kernel said EIO instead of running garbage
+            r["ok"] = status == EXIT_FAIL and not changed_files(args.fmap, before, after)
+            r["why"] = "%s, /bin/test_fs_walk unreadable (EIO)" % mount if r["ok"] else \
+                "the walker could not run and the boot did not end cleanly or wrote over data"
         elif walker is None:
             r["why"] = "the walker did not finish (QEMU exit %s)" % status
         elif not re.match(r"^test_fs_walk: \d+ passed, 0 failed$", walker):
