@@ -322,7 +322,7 @@ void mfs_icache_drop_unused(struct mfs_sb *s)
                 continue;
             }
             *pp = mi->hash_next;
-            if (S_ISREG(inode->mode) && mfs_file_evict)
+            if (S_ISREG(inode->mode))
                 mfs_file_evict(inode);
             kfree(mi);
             kfree(inode);

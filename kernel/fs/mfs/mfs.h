@@ -151,14 +151,10 @@ int mfs_dir_check_block(struct mfs_sb *s, const uint8_t *block); /* 0, or -EIO w
 int mfs_test_mkfs(struct blkdev *d, uint32_t total_blocks, uint32_t inodes);
 
 /* ---- file.c ---- */
-/*
- * Weak until file.c lands, so the metadata half links on its own: while
- * they are missing, regular files have no operations (inode.c checks).
- */
-extern const struct inode_operations mfs_file_iops __attribute__((weak));
-extern const struct file_operations mfs_file_fops __attribute__((weak));
+extern const struct inode_operations mfs_file_iops;
+extern const struct file_operations mfs_file_fops;
 /* Free a regular file's pages from the page cache (eviction). */
-void mfs_file_evict(struct inode *inode) __attribute__((weak));
+void mfs_file_evict(struct inode *inode);
 
 /* ---- codec.c ---- */
 /*

@@ -282,7 +282,7 @@ static void mfs_evict_inode(struct inode *inode)
     struct mfs_sb *s = MFS_SB(inode->sb);
     if (!inode->priv)
         return;
-    if (S_ISREG(inode->mode) && mfs_file_evict)
+    if (S_ISREG(inode->mode))
         mfs_file_evict(inode);
     if (inode->nlink == 0) {
         journal_begin(s->journal);
