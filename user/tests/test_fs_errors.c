@@ -150,7 +150,11 @@ static void test_enospc(const char *dev, const char *mnt)
     if (extra)
         t_note("%d more 4 KiB blocks fitted after the first ENOSPC (Linux would have written them "
                "as a short write)", extra);
-    t_errno("enospc-mkdir", mkdir("newdir", 0755), ENOSPC);
+    /* (not mkdir: an empty MFS directory needs an inode but no block) */
+    fd = open("newfile", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    t_errno("enospc-new-file-write", fd < 0 ? -1 : write(fd, chunk, 4096), ENOSPC);
+    close(fd);
+    unlink("newfile");
     unlink("topoff");
     struct statfs sf;
     statfs(".", &sf);
