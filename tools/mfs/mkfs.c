@@ -225,7 +225,10 @@ static void fill_inode(struct mfs_inode *d, const struct stat *st, const char *p
     d->mtime_sec = d->ctime_sec = st->st_mtim.tv_sec;
     d->mtime_nsec = d->ctime_nsec = (uint32_t)st->st_mtim.tv_nsec;
     d->generation = 1;
-    const struct rule *r = rule_for(path);
+    /* A directory takes the rule its new files would match, so a home-star rule covers /home too. */
+    char dirpath[4100];
+    snprintf(dirpath, sizeof(dirpath), "%s/", strcmp(path, "/") ? path : "");
+    const struct rule *r = rule_for(S_ISDIR(st->st_mode) ? dirpath : path);
     if (r && r->alg != MFS_COMP_NONE && (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))) {
         d->comp_alg = (uint8_t)r->alg;
         d->comp_level = (uint8_t)r->level;
