@@ -36,6 +36,8 @@ void cmdline_parse(const char *line)
             *p++ = 0;
         if (strncmp(w, "ktest=", 6) == 0)
             cmdline.ktest = w + 6;
+        else if (strncmp(w, "root=", 5) == 0)
+            cmdline.root = w + 5;
         else if (!(first && is_kernel_path(w)))
             kprintf("cmdline: ignoring unknown option '%s'\n", w);
     }

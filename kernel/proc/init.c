@@ -89,36 +89,13 @@ static void init_task_start(void)
     enter_user(t->tf);
 }
 
-/* The value of root= on the command line (before init=), or NULL. */
-static const char *root_option(char *buf, size_t n)
-{
-    for (const char *p = bootinfo.cmdline; *p;) {
-        while (*p == ' ')
-            p++;
-        if (strncmp(p, "init=", 5) == 0)
-            break;
-        const char *e = p;
-        while (*e && *e != ' ')
-            e++;
-        if (strncmp(p, "root=", 5) == 0) {
-            size_t len = (size_t)(e - p - 5) < n - 1 ? (size_t)(e - p - 5) : n - 1;
-            memcpy(buf, p + 5, len);
-            buf[len] = 0;
-            return buf;
-        }
-        p = e;
-    }
-    return NULL;
-}
-
 /*
  * MFS from the root disk as the super block of /, or NULL for the initrd
  * ramfs (no disk, root=initrd, or a disk that does not mount: one line says so).
  */
 static struct super_block *mount_root_disk(struct blkdev **bdev)
 {
-    char want[BLK_NAME_MAX + 8];
-    const char *name = root_option(want, sizeof want);
+    const char *name = cmdline.root;
     if (name && strcmp(name, "initrd") == 0)
         return NULL;
     if (name && strncmp(name, "/dev/", 5) == 0)

@@ -16,9 +16,6 @@
 #include "proc/process.h"
 #include "sched/sched.h"
 
-#ifndef ENOTBLK
-#define ENOTBLK 15
-#endif
 
 /* mount(2) flags (Linux's values). */
 #define MS_RDONLY 1
