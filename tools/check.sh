@@ -38,11 +38,12 @@ step build-student        make -j"$J" kernel
 step build-sol            make -j"$J" kernel SOL=1
 step build-lab-9b         make -j"$J" kernel LAB=9b
 step build-tools          make -j"$J" tools
-step build-user           make -j"$J" user initrd
+step build-user           make -j"$J" user initrd disk
 step user-host-check      make user-host-check
 step overlay-rule         tools/test-overlay.sh
 step grading-selftest     python3 grading/test_gradelib.py
 step codec-check          make -j"$J" codec-check
+step mfs-tools            tools/mfs/test-tools.sh
 # A fixed seed keeps `make check` reproducible; `make fuzz` explores with random seeds.
 step codec-fuzz           make codec-fuzz FUZZ_SECONDS="$FUZZ_SECONDS" FUZZ_FLAGS=-seed=1
 step docs                 make docs
