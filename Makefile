@@ -139,6 +139,7 @@ tools: $(if $(wildcard tools/kcodec.c),build/tools/kcodec) $(MFS_TOOLS)
 
 bench: codec-bench
 	@tools/bench-munmap.sh
+	@tools/bench-fs.sh
 fuzz: codec-fuzz
 stress:
 	@tools/stress.sh
