@@ -17,7 +17,7 @@ struct file *file_alloc(struct dentry *d, struct inode *inode, unsigned flags)
         return 0;
     f->refcount = 1;
     mutex_init(&f->lock, "file");
-    f->flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_PATH);
+    f->flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_PATH | O_DSYNC | O_SYNC);
     f->inode = inode;
     f->dentry = d;
     f->f_op = inode->f_op;

@@ -1,6 +1,6 @@
 /*
  * read, write and their positioned and vectored forms, lseek, truncate.
- * Data passes through a kernel bounce buffer of at most RW_CHUNK bytes, so
+ * Data passes through a kernel bounce buffer of at most RW_CHUNK_FILE bytes, so
  * no lock is ever held while user memory is touched. A regular file is
  * read in as many chunks as asked; a pipe or terminal in one (a read
  * returns what is there).
@@ -10,9 +10,28 @@
 #include "lib/errno.h"
 #include "mm/kmalloc.h"
 
+/* Regular files move up to 1 MiB per file-system call, so a big write is one
+ * journal operation with long disk requests; pipes and terminals, or a heap
+ * too fragmented for 1 MiB, use 64 KiB. */
+#define RW_CHUNK_FILE (1024 * 1024)
 #define RW_CHUNK 65536
 #define MAX_RW_COUNT 0x7ffff000ul  /* Linux caps one read or write here */
 #define IOV_MAX 1024
+
+/* The bounce buffer for count bytes of f, and its size in *chunk. */
+static char *bounce_alloc(struct file *f, size_t count, size_t *chunk)
+{
+    size_t want = S_ISREG(f->inode->mode) ? RW_CHUNK_FILE : RW_CHUNK;
+    if (count < want)
+        want = count ? count : 1;
+    char *kbuf = kmalloc(want);
+    if (!kbuf && want > RW_CHUNK) {
+        want = RW_CHUNK;
+        kbuf = kmalloc(want);
+    }
+    *chunk = want;
+    return kbuf;
+}
 
 /* Read into user memory at off (or the file's offset when off < 0). */
 static long do_read(struct file *f, uaddr_t buf, size_t count, long off)
@@ -25,8 +44,8 @@ static long do_read(struct file *f, uaddr_t buf, size_t count, long off)
         count = MAX_RW_COUNT;
     if (!user_range_ok(buf, count))
         return -EFAULT;
-    size_t chunk = count < RW_CHUNK ? count : RW_CHUNK;
-    char *kbuf = kmalloc(chunk ? chunk : 1);
+    size_t chunk;
+    char *kbuf = bounce_alloc(f, count, &chunk);
     if (!kbuf)
         return -ENOMEM;
     int use_offset = off < 0 && !f->stream;
@@ -67,8 +86,8 @@ static long do_write(struct file *f, uaddr_t buf, size_t count, long off)
         count = MAX_RW_COUNT;
     if (!user_range_ok(buf, count))
         return -EFAULT;
-    size_t chunk = count < RW_CHUNK ? count : RW_CHUNK;
-    char *kbuf = kmalloc(chunk ? chunk : 1);
+    size_t chunk;
+    char *kbuf = bounce_alloc(f, count, &chunk);
     if (!kbuf)
         return -ENOMEM;
     size_t done = 0;
