@@ -5,13 +5,27 @@
  * absorbed) and pinned in the buffer cache. When the last outstanding
  * operation ends, it commits the transaction for everyone:
  *
- *   1. write each logged block into the log (blocks start+1 ...), FLUSH;
- *   2. write the header (count, home[], block_crc[], sequence, checksum),
- *      FLUSH: the commit point;
- *   3. install: write each block to its home, FLUSH;
- *   4. write the header with count 0 (the next commit's first FLUSH makes
- *      that durable; replaying an installed transaction again is harmless);
+ *   1. FLUSH: the previous transaction's installs (step 4 of its commit)
+ *      become durable before its log copy is overwritten, and so does the
+ *      file data this transaction's operations wrote (ordered mode);
+ *   2. write the header (count, home[], block_crc[], sequence, checksum)
+ *      and the log blocks after it in ONE request (the header is block
+ *      start, the log starts at start + 1; past BLK_MAX_SEGS blocks, more
+ *      requests go in flight together);
+ *   3. FLUSH: the commit point. The header and its blocks may reach the
+ *      disk in any order, so the header carries a CRC per log block: a
+ *      header that arrived without all its blocks is ignored at replay;
+ *   4. install: write each block to its home (runs of consecutive homes
+ *      merged into one request), with no flush and without clearing the
+ *      header: until the next commit's step 1, a crash replays this
+ *      transaction again, which rewrites the same bytes (idempotent);
  *   5. unpin the blocks, call the commit hook, wake everyone waiting.
+ *
+ * Two flushes and 2 + (runs of homes) writes per commit. Step 1 keeps the
+ * old protocol's guarantee that a header is only overwritten once the
+ * transaction it describes is durable at home. journal_close writes a
+ * clean header (count 0) after a last flush, so an unmounted journal is
+ * empty; the sequence number tells the tools which transaction is newest.
  *
  * Log and home writes are sent straight from the cached buffers' pages (no
  * copy): while a commit runs no operation is open, so nobody modifies them.
@@ -208,6 +222,21 @@ static int flush(struct journal *j)
     return blk_flush(j->dev) ? -EIO : 0;
 }
 
+static void seal_header(struct journal *j, uint32_t count);
+
+/*
+ * An empty header (count 0), written once every home is durable: flush,
+ * write, flush (unmount and the end of a replay).
+ */
+static int write_clean_header(struct journal *j)
+{
+    if (flush(j))
+        return -EIO;
+    memset(j->hdr, 0, MFS_BLOCK_SIZE);
+    seal_header(j, 0);
+    return write_header(j) || flush(j) ? -EIO : 0;
+}
+
 /* Fill the header image for count blocks (home/crc already set for them) and checksum it. */
 static void seal_header(struct journal *j, uint32_t count)
 {
@@ -237,22 +266,33 @@ static void sort_by_home(struct journal *j, int n)
     }
 }
 
-/* Write the n logged blocks into the log area, contiguous: BLK_MAX_SEGS blocks per request. */
-static int write_log(struct journal *j, int n)
+/*
+ * Step 2 of a commit: the header (sealed for the n logged blocks) and the
+ * log blocks after it, contiguous, BLK_MAX_SEGS blocks per request, all in
+ * flight at once.
+ */
+static int write_header_and_log(struct journal *j, int n)
 {
     struct batch bt = {j, 0, 0};
     struct mfs_journal_header *h = j->hdr;
     memset(h, 0, MFS_BLOCK_SIZE);
-    for (int i = 0; i < n;) {
-        struct blk_request *r = batch_next(&bt, BLK_WRITE, j->start + 1 + i);
-        for (; i < n && r->nseg < BLK_MAX_SEGS; i++) {
-            struct buf *b = j->logged[i];
-            h->home[i] = (uint32_t)b->blockno;
-            h->block_crc[i] = crc32c_fast(b->data, MFS_BLOCK_SIZE);
-            add_seg(r, b->data);
-        }
-        batch_submit(&bt, r);
+    for (int i = 0; i < n; i++) {
+        struct buf *b = j->logged[i];
+        h->home[i] = (uint32_t)b->blockno;
+        h->block_crc[i] = crc32c_fast(b->data, MFS_BLOCK_SIZE);
     }
+    seal_header(j, (uint32_t)n);
+    struct blk_request *r = batch_next(&bt, BLK_WRITE, j->start);
+    add_seg(r, h);
+    for (int i = 0; i < n;) {
+        if (r->nseg == BLK_MAX_SEGS) {
+            batch_submit(&bt, r);
+            r = batch_next(&bt, BLK_WRITE, j->start + 1 + i);
+        }
+        add_seg(r, j->logged[i]->data);
+        i++;
+    }
+    batch_submit(&bt, r);
     batch_wait(&bt);
     return bt.err;
 }
@@ -277,21 +317,16 @@ static int install(struct journal *j, int n)
     return bt.err;
 }
 
-/* Make the n logged blocks durable and installed. Runs without j->lock, with committing set. */
+/* Make the n logged blocks durable, then install them. Runs without j->lock, with committing set. */
 static int commit(struct journal *j, int n)
 {
     int err;
-    if ((err = write_log(j, n)) || (err = flush(j)))
+    if ((err = flush(j))) /* the last transaction's homes, this one's file data */
         return err;
     j->sequence++;
-    seal_header(j, (uint32_t)n);
-    if ((err = write_header(j)) || (err = flush(j)))
-        return err; /* the commit point: from here on a crash replays the transaction */
-    if ((err = install(j, n)) || (err = flush(j)))
-        return err;
-    memset(j->hdr, 0, MFS_BLOCK_SIZE);
-    seal_header(j, 0);
-    return write_header(j);
+    if ((err = write_header_and_log(j, n)) || (err = flush(j)))
+        return err; /* after that flush, the commit point: a crash replays the transaction */
+    return install(j, n);
 }
 
 /*
@@ -455,25 +490,53 @@ static int read_log_block(struct journal *j, int i, void *page)
 }
 
 /*
- * Replay the committed transaction described by j->hdr (already checked
- * for sense). Through the buffer cache, so cached copies of the homes stay
- * right. 1 if replayed, 0 if the commit point was never reached, or -EIO.
+ * Did every log block of the transaction in j->hdr (already checked for
+ * sense) reach the disk? 1 yes, 0 no (the header arrived without some of
+ * them: the commit point was never reached), -EIO.
  */
-static int replay(struct journal *j, void *page)
+static int log_intact(struct journal *j, void *page)
 {
     struct mfs_journal_header *h = j->hdr;
     for (uint32_t i = 0; i < h->count; i++) {
         if (read_log_block(j, (int)i, page))
             return -EIO;
         if (crc32c_fast(page, MFS_BLOCK_SIZE) != h->block_crc[i])
-            return 0; /* a log block did not make it: the header was written early? ignore */
+            return 0;
     }
+    return 1;
+}
+
+/*
+ * Is the intact transaction in j->hdr installed already (every home holds
+ * its log block)? Then a read-only disk needs no replay: a header stays
+ * committed after its install until the next commit. 1, 0, or -EIO.
+ */
+static int installed(struct journal *j, void *page, void *home)
+{
+    struct mfs_journal_header *h = j->hdr;
+    for (uint32_t i = 0; i < h->count; i++) {
+        if (read_log_block(j, (int)i, page) ||
+            blk_rw(j->dev, BLK_READ, (uint64_t)h->home[i] * SECTORS_PER_BLOCK, home, MFS_BLOCK_SIZE))
+            return -EIO;
+        if (memcmp(page, home, MFS_BLOCK_SIZE) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Copy the intact transaction in j->hdr home. Through the buffer cache, so
+ * cached copies of the homes stay right. 0 or -EIO / -ENOMEM.
+ */
+static int replay(struct journal *j, void *page)
+{
+    struct mfs_journal_header *h = j->hdr;
     for (uint32_t i = 0; i < h->count; i++) {
         struct buf *b;
         if (read_log_block(j, (int)i, page))
             return -EIO;
         if (crc32c_fast(page, MFS_BLOCK_SIZE) != h->block_crc[i])
-            return -EIO; /* changed under us: the device is not reliable */
+            return -EIO; /* changed since log_intact read it: the device is not reliable */
         int err = bget_zero(j->dev, h->home[i], &b);
         if (err)
             return err == -ENOMEM ? -ENOMEM : -EIO;
@@ -483,7 +546,32 @@ static int replay(struct journal *j, void *page)
         if (err)
             return -EIO;
     }
-    return flush(j) ? -EIO : 1;
+    return 0;
+}
+
+/*
+ * A header with count > 0: replay its transaction if all of it reached the
+ * disk. 1 replayed, 0 nothing to do (torn, or installed on a read-only
+ * disk), -EROFS (must be replayed but the disk is read-only), -EIO, -ENOMEM.
+ */
+static int recover_committed(struct journal *j)
+{
+    paddr_t pa = pmm_alloc(), pa2 = pmm_alloc();
+    int r = -ENOMEM;
+    if (pa && pa2) {
+        void *page = phys_to_virt(pa);
+        r = log_intact(j, page);
+        if (r == 1 && blk_read_only(j->dev)) {
+            r = installed(j, page, phys_to_virt(pa2));
+            r = r == 1 ? 0 : r == 0 ? -EROFS : r;
+        } else if (r == 1 && (r = replay(j, page)) == 0)
+            r = 1;
+    }
+    if (pa)
+        pmm_free(pa);
+    if (pa2)
+        pmm_free(pa2);
+    return r;
 }
 
 /* Is the (checksummed) header nonsense? Then refuse rather than write over good data. */
@@ -515,16 +603,8 @@ static int recover(struct journal *j, int *replayed)
     if (!torn && h->count == 0)
         return 0; /* clean */
 
-    int done = 0;
     if (!torn) {
-        if (blk_read_only(j->dev))
-            return -EROFS;
-        paddr_t pa = pmm_alloc();
-        if (!pa)
-            return -ENOMEM;
-        void *page = phys_to_virt(pa);
-        done = replay(j, page);
-        pmm_free(virt_to_phys(page));
+        int done = recover_committed(j);
         if (done < 0)
             return done;
         if (done) {
@@ -534,12 +614,8 @@ static int recover(struct journal *j, int *replayed)
         }
     }
     if (blk_read_only(j->dev))
-        return 0; /* torn: nothing committed, nothing to write */
-    memset(h, 0, MFS_BLOCK_SIZE);
-    seal_header(j, 0);
-    if (write_header(j) || flush(j))
-        return -EIO;
-    return 0;
+        return 0; /* torn, or already installed: nothing to write */
+    return write_clean_header(j);
 }
 
 int journal_open(struct blkdev *d, uint64_t start, uint64_t nblocks, struct journal **out, int *replayed)
@@ -592,8 +668,8 @@ int journal_close(struct journal *j)
     spin_unlock(&j->lock);
     if (busy)
         return -EBUSY; /* someone is still in an operation: keep the journal */
-    if (!j->error && flush(j))
-        err = -EIO;
+    if (!j->error && !err && !blk_read_only(j->dev))
+        err = write_clean_header(j); /* the last commit is installed: nothing to replay */
     journal_free(j);
     return err;
 }

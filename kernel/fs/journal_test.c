@@ -3,7 +3,9 @@
  * their homes; a transaction whose install was lost (a power cut after the
  * commit point) is replayed by the next journal_open; a torn header, a log
  * block that never made it and a nonsense header are handled; a write error
- * puts the journal in its error state; with more than one CPU, several
+ * puts the journal in its error state; a header whose log blocks did not
+ * all arrive is ignored; replaying an installed transaction (twice)
+ * changes nothing; with more than one CPU, several
  * kernel tasks share one commit (group commit).
  * ktest journal_bench (manual) prints the commit latency on the RAM disk.
  */
@@ -67,14 +69,22 @@ static int logged_op(struct journal *j, struct blkdev *d, int first, int n, uint
     return journal_end(j);
 }
 
-/* Is the header on disk clean (count 0, checksum right)? */
-static int header_clean(struct blkdev *d, uint64_t *seq)
+/* Is the header on disk whole (magic, checksum)? Its count and sequence. */
+static int header_on_disk(struct blkdev *d, uint32_t *count, uint64_t *seq)
 {
     struct mfs_journal_header *h = (void *)page;
     if (disk_block(d, BLK_READ, JSTART))
         return 0;
+    *count = h->count;
     *seq = h->sequence;
-    return h->magic == MFS_JOURNAL_MAGIC && h->count == 0 && h->checksum == mfs_journal_checksum(h);
+    return h->magic == MFS_JOURNAL_MAGIC && h->checksum == mfs_journal_checksum(h);
+}
+
+/* Is the header on disk clean (count 0, checksum right)? */
+static int header_clean(struct blkdev *d, uint64_t *seq)
+{
+    uint32_t count = 0;
+    return header_on_disk(d, &count, seq) && count == 0;
 }
 
 static const char *commit_checks(struct blkdev *rd)
@@ -92,10 +102,14 @@ static const char *commit_checks(struct blkdev *rd)
              st.blocks_logged);
     KT_CHECK(disk_word(rd, HOME) == 0xa000 && disk_word(rd, HOME + 1) == 0xb000 && disk_word(rd, HOME + 3) == 0xb002,
              "the committed blocks are not at home on the disk");
-    uint64_t seq;
-    KT_CHECK(header_clean(rd, &seq) && seq == 2, "the header is not clean after the commits (sequence %lu)", seq);
+    /* The last transaction stays in the header after its install (no flush, no clearing). */
+    uint64_t seq = 0;
+    uint32_t count = 0;
+    KT_CHECK(header_on_disk(rd, &count, &seq) && count == 3 && seq == 2,
+             "the header after two commits holds %u blocks of transaction %lu, expected 3 of 2", count, seq);
     KT_CHECK(journal_sync(j) == 0, "journal_sync with nothing logged failed");
     KT_CHECK(journal_close(j) == 0, "journal_close failed");
+    KT_CHECK(header_clean(rd, &seq) && seq == 2, "the header is not clean after journal_close (sequence %lu)", seq);
     return KT_OK;
 }
 
@@ -108,7 +122,7 @@ static const char *replay_checks(struct blkdev *rd)
     faultdisk_init(&f, rd);
     KT_CHECK(journal_open(&f.dev, JSTART, JBLOCKS, &j, 0) == 0, "journal_open on the fault disk failed");
     f.mode = FAULT_DROP;
-    f.writes_left = 2; /* the log (one request) and the header */
+    f.writes_left = 1; /* the header and the log: one request */
     int err = logged_op(j, &f.dev, 10, 5, 0xc000);
     KT_CHECK(err == 0, "the op failed with %d although the device said every write worked", err);
     KT_CHECK(disk_word(rd, HOME + 10) != 0xc000, "the install was not dropped");
@@ -203,7 +217,7 @@ static const char *error_checks(struct blkdev *rd)
     faultdisk_init(&f, rd);
     KT_CHECK(journal_open(&f.dev, JSTART, JBLOCKS, &j, 0) == 0, "journal_open on the fault disk failed");
     f.mode = FAULT_FAIL;
-    f.writes_left = 1; /* the log is written, the header write fails */
+    f.writes_left = 0; /* the header and log request fails */
     int err = logged_op(j, &f.dev, 40, 2, 0xe000);
     KT_CHECK(err == -EIO, "a failed commit returned %d, not -EIO", err);
     KT_CHECK(journal_error(j) == -EIO, "the journal is not in its error state");
@@ -214,6 +228,129 @@ static const char *error_checks(struct blkdev *rd)
     KT_CHECK(journal_close(j) == -EIO, "journal_close after the error did not report it");
     KT_CHECK(bcache_invalidate(&f.dev) == 0, "buffers of the failed transaction are still pinned");
     KT_CHECK(disk_word(rd, HOME + 40) != 0xe000, "a failed transaction reached its home");
+
+    /* The install fails: the op says -EIO, but the transaction is committed, so the next open replays it. */
+    faultdisk_init(&f, rd);
+    KT_CHECK(journal_open(&f.dev, JSTART, JBLOCKS, &j, 0) == 0, "journal_open on the fault disk failed");
+    f.mode = FAULT_FAIL;
+    f.writes_left = 1; /* the header and log are written, the install fails */
+    err = logged_op(j, &f.dev, 44, 2, 0xe200);
+    KT_CHECK(err == -EIO, "a failed install returned %d, not -EIO", err);
+    KT_CHECK(journal_close(j) == -EIO, "journal_close after the error did not report it");
+    KT_CHECK(bcache_invalidate(&f.dev) == 0, "buffers of the failed install are still pinned");
+    int replayed = -1;
+    KT_CHECK(journal_open(rd, JSTART, JBLOCKS, &j, &replayed) == 0 && replayed == 2,
+             "a transaction committed before its install failed was not replayed (%d)", replayed);
+    KT_CHECK(disk_word(rd, HOME + 44) == 0xe200 && disk_word(rd, HOME + 45) == 0xe201,
+             "the replayed transaction is not at home");
+    journal_close(j);
+    return KT_OK;
+}
+
+static uint8_t saved[MFS_BLOCK_SIZE] __attribute__((aligned(4096)));
+
+/*
+ * The header reached the disk but one of its log blocks did not (they go
+ * in one request, and the disk may write its parts in any order): the
+ * block CRC gives it away and nothing of the transaction is replayed.
+ */
+static const char *torn_log_checks(struct blkdev *rd)
+{
+    static struct faultdisk f;
+    struct journal *j;
+    int replayed = -1;
+    faultdisk_init(&f, rd);
+    KT_CHECK(journal_open(&f.dev, JSTART, JBLOCKS, &j, 0) == 0, "journal_open on the fault disk failed");
+    KT_CHECK(logged_op(j, &f.dev, 60, 4, 0x1000) == 0, "an operation's commit failed");
+    KT_CHECK(disk_block(rd, BLK_READ, JSTART + 1 + 2) == 0, "reading log block 2 failed");
+    memcpy(saved, page, sizeof saved); /* log block 2 as the first transaction left it */
+    f.mode = FAULT_DROP;
+    f.writes_left = 1; /* the header and log; the install and journal_close's clean header are lost */
+    KT_CHECK(logged_op(j, &f.dev, 60, 4, 0x2000) == 0, "the second operation failed");
+    journal_close(j);
+    KT_CHECK(bcache_invalidate(&f.dev) == 0, "the fault disk's buffers are still in use");
+    memcpy(page, saved, sizeof page);
+    KT_CHECK(disk_block(rd, BLK_WRITE, JSTART + 1 + 2) == 0, "undoing log block 2 failed");
+
+    KT_CHECK(journal_open(rd, JSTART, JBLOCKS, &j, &replayed) == 0, "journal_open after the torn commit failed");
+    KT_CHECK(replayed == 0, "a transaction missing a log block replayed %d blocks", replayed);
+    for (int i = 0; i < 4; i++)
+        KT_CHECK(disk_word(rd, HOME + 60 + i) == 0x1000u + (uint32_t)i,
+                 "block %d holds %x: part of a torn transaction was applied", HOME + 60 + i,
+                 disk_word(rd, HOME + 60 + i));
+    uint64_t seq;
+    KT_CHECK(header_clean(rd, &seq), "the torn header was not cleared");
+    journal_close(j);
+    return KT_OK;
+}
+
+/* CRC-32C of every block of the disk but the journal header (which replay rewrites). */
+static uint32_t disk_crc(struct blkdev *d)
+{
+    uint32_t crc = 0;
+    for (uint64_t b = 0; b < DISK_BLOCKS; b++) {
+        if (b == JSTART)
+            continue;
+        if (disk_block(d, BLK_READ, b))
+            return 0;
+        crc = mfs_crc32c_update(crc, page, sizeof page);
+    }
+    return crc;
+}
+
+/*
+ * A crash after the install: the header still describes the installed
+ * transaction, and replaying it (twice, as after a crash during the first
+ * replay) changes nothing. A read-only disk needs no replay at all then,
+ * but refuses (-EROFS) a transaction whose homes differ.
+ */
+static const char *replay_twice_checks(struct blkdev *rd)
+{
+    static struct faultdisk f;
+    struct journal *j;
+    int replayed = -1;
+    faultdisk_init(&f, rd);
+    KT_CHECK(journal_open(&f.dev, JSTART, JBLOCKS, &j, 0) == 0, "journal_open on the fault disk failed");
+    KT_CHECK(logged_op(j, &f.dev, 70, 3, 0x3000) == 0, "an operation's commit failed");
+    f.mode = FAULT_DROP;
+    f.writes_left = 0; /* the power goes: journal_close's clean header is lost */
+    journal_close(j);
+    KT_CHECK(bcache_invalidate(&f.dev) == 0, "the fault disk's buffers are still in use");
+    KT_CHECK(disk_block(rd, BLK_READ, JSTART) == 0, "reading the header failed");
+    memcpy(saved, page, sizeof saved);
+    uint32_t before = disk_crc(rd);
+
+    for (int round = 0; round < 2; round++) {
+        memcpy(page, saved, sizeof page);
+        KT_CHECK(disk_block(rd, BLK_WRITE, JSTART) == 0, "restoring the header failed");
+        KT_CHECK(journal_open(rd, JSTART, JBLOCKS, &j, &replayed) == 0 && replayed == 3,
+                 "replay %d of an installed transaction: %d blocks", round + 1, replayed);
+        journal_close(j);
+        KT_CHECK(disk_crc(rd) == before, "replay %d of an installed transaction changed the disk", round + 1);
+    }
+    KT_CHECK(bcache_invalidate(rd) == 0, "the RAM disk's buffers are still in use");
+
+    /* Read-only: an installed transaction needs nothing; one whose home differs cannot be replayed. */
+    memcpy(page, saved, sizeof page);
+    KT_CHECK(disk_block(rd, BLK_WRITE, JSTART) == 0, "restoring the header failed");
+    rd->read_only = 1;
+    int err = journal_open(rd, JSTART, JBLOCKS, &j, &replayed);
+    rd->read_only = 0;
+    KT_CHECK(err == 0 && replayed == 0, "a read-only open of an installed transaction gave %d (%d replayed)", err,
+             replayed);
+    rd->read_only = 1;
+    journal_close(j);
+    rd->read_only = 0;
+    memset(page, 0x5a, sizeof page);
+    KT_CHECK(disk_block(rd, BLK_WRITE, HOME + 71) == 0, "overwriting a home failed");
+    rd->read_only = 1;
+    err = journal_open(rd, JSTART, JBLOCKS, &j, &replayed);
+    rd->read_only = 0;
+    KT_CHECK(err == -EROFS, "a read-only open of a transaction to replay gave %d, not -EROFS", err);
+    KT_CHECK(journal_open(rd, JSTART, JBLOCKS, &j, &replayed) == 0 && replayed == 3,
+             "the transaction was not replayed read-write (%d)", replayed);
+    journal_close(j);
+    KT_CHECK(disk_crc(rd) == before, "the replay did not restore the home");
     return KT_OK;
 }
 
@@ -297,6 +434,10 @@ KTEST(journal)
         why = bad_header_checks(rd);
     if (!why)
         why = error_checks(rd);
+    if (!why)
+        why = torn_log_checks(rd);
+    if (!why)
+        why = replay_twice_checks(rd);
     if (!why)
         why = group_checks(rd);
     int err = bcache_invalidate(rd);
