@@ -178,13 +178,16 @@ struct mfs_dirent {
 /*
  * The journal (a redo log of whole metadata blocks, as xv6's). Block
  * journal_start is the header; log blocks follow it. A transaction is
- * committed by writing its blocks into the log, flushing, writing the header
- * with count > 0, and flushing again; then the blocks are written to their
- * home locations, flushed, and the header is rewritten with count 0. At
- * mount, a header with count > 0 whose checksums match is replayed (its
- * blocks copied home); one whose checksums do not match was torn before the
- * commit point and is ignored. File data is not journaled: it is written
- * before the transaction that points at it commits (ordered mode).
+ * committed by a flush (the previous transaction's homes and this one's file
+ * data become durable), one write of the header (count > 0, a CRC per log
+ * block) together with its log blocks, and a flush: the commit point. Then
+ * the blocks are written to their homes with no flush, and the header stays
+ * as it is until the next commit (unmount leaves count 0). At mount, a
+ * header with count > 0 whose checksum and block CRCs all match is replayed
+ * (its blocks copied home; replaying an installed transaction rewrites the
+ * same bytes); a header or log block that does not match was torn before
+ * the commit point and is ignored. File data is not journaled: it is
+ * written before the transaction that points at it commits (ordered mode).
  */
 #define MFS_JOURNAL_MAGIC 0x4c4e524au /* "JRNL" */
 #define MFS_JOURNAL_MAX_BLOCKS 500    /* log blocks one header can list */
