@@ -19,6 +19,7 @@
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/pmm.h"
 #include "sched/sched.h"
 #include "sched/spinlock.h"
 #include "test/ktest.h"
@@ -354,6 +355,191 @@ static const char *replay_twice_checks(struct blkdev *rd)
     return KT_OK;
 }
 
+/*
+ * ---- a disk with a volatile write cache, and power cuts ----
+ * Writes are held in the cache (one entry per 4 KiB block, in order) until
+ * a FLUSH stores them. When the power goes (before the request numbered
+ * `cut_at`), a seeded random subset of the cached blocks reaches the disk,
+ * in any order, and everything after is lost. This is what the commit
+ * protocol must survive: without its first flush, the previous
+ * transaction's installs could be lost while its header is overwritten.
+ */
+#define CACHE_SLOTS 64
+
+static struct {
+    struct blkdev dev;
+    struct blkdev *inner;
+    int nslots;
+    uint64_t block[CACHE_SLOTS];
+    uint8_t *data[CACHE_SLOTS];  /* pmm pages */
+    int requests, cut_at;        /* cut_at < 0: no power cut */
+    int powered_off, overflow;
+    uint64_t rng;
+} cd;
+
+static uint32_t cd_random(void)
+{
+    cd.rng = cd.rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(cd.rng >> 33);
+}
+
+static void cd_store(int slot)
+{
+    blk_rw(cd.inner, BLK_WRITE, cd.block[slot] * 8, cd.data[slot], MFS_BLOCK_SIZE);
+}
+
+static void cd_power_cut(void)
+{
+    for (int i = 0; i < cd.nslots; i++) /* the slot order is the write order: a later copy wins */
+        if (cd_random() & 1)
+            cd_store(i);
+    cd.nslots = 0;
+    cd.powered_off = 1;
+}
+
+static int cd_submit(struct blkdev *d, struct blk_request *r)
+{
+    (void)d;
+    if (!cd.powered_off && cd.cut_at >= 0 && cd.requests == cd.cut_at)
+        cd_power_cut();
+    cd.requests++;
+    uint64_t block = r->sector / 8;
+    for (int s = 0; s < r->nseg; s++) {
+        uint8_t *mem = phys_to_virt(r->seg[s].pa);
+        for (uint32_t off = 0; off < r->seg[s].len; off += MFS_BLOCK_SIZE, block++) {
+            if (r->op == BLK_READ) {
+                blk_rw(cd.inner, BLK_READ, block * 8, mem + off, MFS_BLOCK_SIZE);
+                for (int i = 0; i < cd.nslots; i++)
+                    if (cd.block[i] == block)
+                        memcpy(mem + off, cd.data[i], MFS_BLOCK_SIZE);
+            } else if (!cd.powered_off) {
+                if (cd.nslots == CACHE_SLOTS) {
+                    cd.overflow = 1;
+                    continue;
+                }
+                cd.block[cd.nslots] = block;
+                memcpy(cd.data[cd.nslots++], mem + off, MFS_BLOCK_SIZE);
+            }
+        }
+    }
+    if (r->op == BLK_FLUSH && !cd.powered_off) {
+        for (int i = 0; i < cd.nslots; i++)
+            cd_store(i);
+        cd.nslots = 0;
+    }
+    blk_complete(&cd.dev, r, 0);
+    return 0;
+}
+
+static const struct blkdev_ops cd_ops = {.submit = cd_submit};
+
+#define CUT_BLOCKS 8  /* the ops below rewrite blocks HOME+80 .. +7 */
+#define CUT_OPS 6
+
+/* Op k (1..CUT_OPS) stamps k on blocks HOME+80 + (3k + i) % CUT_BLOCKS, i < 3: overlapping sets. */
+static int cut_block_of(int k, int i)
+{
+    return (3 * k + i) % CUT_BLOCKS;
+}
+
+/* The value of block b after ops 1..m. */
+static uint32_t cut_expected(int m, int b)
+{
+    uint32_t v = 0;
+    for (int k = 1; k <= m; k++)
+        for (int i = 0; i < 3; i++)
+            if (cut_block_of(k, i) == b)
+                v = (uint32_t)k;
+    return v;
+}
+
+/*
+ * Run the ops with the power cut before request cut_at (< 0: none), recover
+ * on the RAM disk, and check the blocks hold the state after some op m, m at
+ * least the last op that returned before the cut. *requests: requests sent.
+ */
+static const char *power_cut_run(struct blkdev *rd, int cut_at, uint64_t seed, int *requests)
+{
+    struct journal *j;
+    memset(page, 0, sizeof page);
+    for (int b = 0; b < CUT_BLOCKS; b++)
+        KT_CHECK(disk_block(rd, BLK_WRITE, HOME + 80 + b) == 0, "clearing a block failed");
+    KT_CHECK(format_journal(rd) == 0, "formatting the journal failed");
+    cd.nslots = 0;
+    cd.requests = 0;
+    cd.cut_at = cut_at;
+    cd.powered_off = 0;
+    cd.rng = seed;
+    KT_CHECK(journal_open(&cd.dev, JSTART, JBLOCKS, &j, 0) == 0, "journal_open on the cached disk failed");
+    int durable = 0;
+    for (int k = 1; k <= CUT_OPS; k++) {
+        journal_begin(j);
+        for (int i = 0; i < 3; i++) {
+            struct buf *b;
+            if (bread(&cd.dev, HOME + 80 + cut_block_of(k, i), &b) == 0) {
+                ((uint32_t *)b->data)[0] = (uint32_t)k;
+                journal_write(j, b);
+                brelse(b);
+            }
+        }
+        KT_CHECK(journal_end(j) == 0, "op %d failed", k);
+        if (!cd.powered_off)
+            durable = k; /* its commit's flush happened before the power went */
+    }
+    journal_close(j);
+    if (!cd.powered_off)
+        cd_power_cut(); /* after a clean close nothing should be left in the cache */
+    *requests = cd.requests;
+    KT_CHECK(!cd.overflow, "the cache model overflowed");
+    KT_CHECK(bcache_invalidate(&cd.dev) == 0, "the cached disk's buffers are still in use");
+
+    int replayed;
+    KT_CHECK(journal_open(rd, JSTART, JBLOCKS, &j, &replayed) == 0, "journal_open after the power cut failed");
+    journal_close(j);
+    KT_CHECK(bcache_invalidate(rd) == 0, "the RAM disk's buffers are still in use");
+    uint32_t got[CUT_BLOCKS];
+    for (int b = 0; b < CUT_BLOCKS; b++)
+        got[b] = disk_word(rd, HOME + 80 + b);
+    for (int m = durable; m <= CUT_OPS; m++) {
+        int same = 1;
+        for (int b = 0; b < CUT_BLOCKS; b++)
+            same &= got[b] == cut_expected(m, b);
+        if (same)
+            return KT_OK;
+    }
+    KT_CHECK(0, "power cut before request %d (seed %lu): blocks %u %u %u %u %u %u %u %u are no state after op %d or later",
+             cut_at, seed, got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], durable);
+    return KT_OK;
+}
+
+static const char *power_cut_checks(struct blkdev *rd)
+{
+    memset(&cd, 0, sizeof cd);
+    strlcpy(cd.dev.name, "cachedisk", sizeof cd.dev.name);
+    cd.dev.sectors = rd->sectors;
+    cd.dev.has_flush = 1;
+    cd.dev.ops = &cd_ops;
+    cd.inner = rd;
+    const char *why = KT_OK;
+    for (int i = 0; i < CACHE_SLOTS && !why; i++) {
+        paddr_t pa = pmm_alloc();
+        if (!pa)
+            why = "no memory for the cache model";
+        else
+            cd.data[i] = phys_to_virt(pa);
+    }
+    int total = 0, n;
+    if (!why)
+        why = power_cut_run(rd, -1, 1, &total);
+    for (int cut = 0; cut <= total && !why; cut++)
+        for (uint64_t seed = 1; seed <= 4 && !why; seed++)
+            why = power_cut_run(rd, cut, seed * 7919 + (uint64_t)cut, &n);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (cd.data[i])
+            pmm_free(virt_to_phys(cd.data[i]));
+    return why;
+}
+
 /* ---- group commit: kernel tasks on the other CPUs ---- */
 
 #define GROUP_TASKS 3
@@ -438,6 +624,8 @@ KTEST(journal)
         why = torn_log_checks(rd);
     if (!why)
         why = replay_twice_checks(rd);
+    if (!why)
+        why = power_cut_checks(rd);
     if (!why)
         why = group_checks(rd);
     int err = bcache_invalidate(rd);
