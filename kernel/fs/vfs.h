@@ -171,6 +171,7 @@ struct super_block {
     struct dentry *root;
     struct mount *mnt;             /* where it is mounted (NULL if nowhere) */
     uint64_t next_ino;
+    int counts_blocks;             /* the fs keeps inode->blocks (else st_blocks is derived from size) */
     void *priv;
 };
 
@@ -181,6 +182,7 @@ struct inode {
     uint32_t uid, gid;
     uint32_t rdev;
     uint64_t size;
+    uint64_t blocks;               /* 512-byte units allocated (st_blocks), if sb->counts_blocks */
     struct timespec_k atime, mtime, ctime;
     int refcount;                  /* dentries and files using it (vfs_lock) */
     struct super_block *sb;

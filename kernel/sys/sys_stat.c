@@ -33,7 +33,11 @@ static int fill_stat(struct inode *ino, uaddr_t ust)
     st.st_rdev = ino->rdev;
     st.st_size = S_ISREG(ino->mode) || S_ISDIR(ino->mode) ? (int64_t)ino->size : 0;
     st.st_blksize = 4096;
-    st.st_blocks = (int64_t)((ino->size + 4095) / 4096 * 8);
+    /* A file system that counts its blocks knows about holes; otherwise assume every page is there. */
+    if (ino->sb && ino->sb->counts_blocks)
+        st.st_blocks = (int64_t)ino->blocks;
+    else
+        st.st_blocks = (int64_t)((ino->size + 4095) / 4096 * 8);
     st.st_atime = ino->atime.sec;
     st.st_atime_nsec = ino->atime.nsec;
     st.st_mtime = ino->mtime.sec;

@@ -48,6 +48,7 @@ static int alloc_block(struct inode *inode, uint32_t *out)
         return err;
     mi->alloc_goal = *out + 1;
     mi->d.blocks++;
+    inode->blocks = mi->d.blocks * MFS_SECTORS_PER_BLOCK; /* st_blocks */
     return 0;
 }
 
@@ -137,6 +138,7 @@ static int walk(struct inode *inode, uint64_t lblk, int op, uint32_t val, uint32
             if (err) {
                 mfs_bfree(s, nb);
                 MFS_I(inode)->d.blocks--;
+                inode->blocks = MFS_I(inode)->d.blocks * MFS_SECTORS_PER_BLOCK;
                 goto done;
             }
         }

@@ -123,6 +123,7 @@ static void fill_vfs_inode(struct inode *inode, struct mfs_inode_info *mi)
     inode->gid = d->gid;
     inode->rdev = d->rdev;
     inode->size = d->size;
+    inode->blocks = d->blocks * MFS_SECTORS_PER_BLOCK; /* st_blocks counts 512-byte sectors */
     ts_from_disk(&inode->atime, d->atime_sec, d->atime_nsec);
     ts_from_disk(&inode->mtime, d->mtime_sec, d->mtime_nsec);
     ts_from_disk(&inode->ctime, d->ctime_sec, d->ctime_nsec);
@@ -222,6 +223,7 @@ int mfs_iupdate(struct inode *inode)
     d->gid = inode->gid;
     d->rdev = inode->rdev;
     d->size = inode->size;
+    inode->blocks = d->blocks * MFS_SECTORS_PER_BLOCK; /* bmap and cluster writes changed d->blocks */
     d->atime_sec = inode->atime.sec, d->atime_nsec = (uint32_t)inode->atime.nsec;
     d->mtime_sec = inode->mtime.sec, d->mtime_nsec = (uint32_t)inode->mtime.nsec;
     d->ctime_sec = inode->ctime.sec, d->ctime_nsec = (uint32_t)inode->ctime.nsec;

@@ -231,6 +231,7 @@ int mfs_mount(struct blkdev *d, struct super_block **out)
         goto fail;
     sb->dev = __atomic_fetch_add(&next_dev, 1, __ATOMIC_SEQ_CST);
     sb->type = "mfs";
+    sb->counts_blocks = 1;
     sb->s_op = &mfs_sops;
     sb->priv = s;
     s->vfs = sb;
