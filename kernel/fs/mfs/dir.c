@@ -222,6 +222,17 @@ static int end_op(struct mfs_sb *s, int err)
     return err ? err : e;
 }
 
+/*
+ * An entry naming its own directory or the root makes a cycle that the
+ * parent-field check below cannot see (the root is its own parent): no
+ * name may point there. Every other directory is checked through its
+ * parent field, which must be the directory listing it.
+ */
+static int names_itself_or_root(struct mfs_sb *s, struct inode *dir, uint32_t ino)
+{
+    return ino == dir->ino || ino == s->disk.root_ino;
+}
+
 /* ---- inode_operations (vfs_lock held) ---- */
 
 static int mfs_lookup(struct inode *dir, const char *name, struct inode **out)
@@ -237,6 +248,9 @@ static int mfs_lookup(struct inode *dir, const char *name, struct inode **out)
     uint32_t ino = e->ino;
     uint8_t type = e->type;
     brelse(sl.b);
+    if (names_itself_or_root(s, dir, ino))
+        return mfs_corruptf(s, "directory %lu lists %s as inode %u, %s: a cycle", (unsigned long)dir->ino, name, ino,
+                            ino == dir->ino ? "the directory itself" : "the root");
     struct inode *inode;
     if ((err = mfs_iget(s, ino, &inode)) != 0)
         return err;
@@ -408,6 +422,11 @@ static int mfs_readdir(struct inode *dir, uint64_t *pos, char *name, uint64_t *i
             struct mfs_dirent *e = DENT(b, off);
             if (off < from || !e->ino)
                 continue;
+            if (names_itself_or_root(MFS_SB(dir->sb), dir, e->ino)) { /* a cycle: not listed */
+                mfs_corruptf(MFS_SB(dir->sb), "directory %lu lists inode %u (%s) under a name: skipped",
+                             (unsigned long)dir->ino, e->ino, e->ino == dir->ino ? "itself" : "the root");
+                continue;
+            }
             memcpy(name, e->name, e->name_len);
             name[e->name_len] = 0;
             *ino = e->ino;
