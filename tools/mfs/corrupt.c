@@ -127,7 +127,7 @@ static const struct field super_fields[] = {
     F(total_blocks), F(inode_count), F(journal_start), F(journal_blocks), F(ibitmap_start),
     F(ibitmap_blocks), F(bbitmap_start), F(bbitmap_blocks), F(itable_start), F(itable_blocks),
     F(data_start), F(root_ino), F(free_blocks), F(free_inodes), F(state), F(mount_count),
-    F(mkfs_time), F(mount_time), F(uuid), F(label), F(checksum),
+    F(mkfs_time), F(mount_time), F(uuid), F(label), F(bitmap_crc), F(checksum),
 };
 #undef F
 
@@ -311,7 +311,11 @@ static void corrupt_metadata_block(void)
     case 0: b = 0; hi = sizeof(struct mfs_super); what = "superblock"; break;
     case 1: b = s->journal_start; hi = sizeof(struct mfs_journal_header); what = "journal header"; break;
     case 2: {
-        /* The first bitmap block, in its bytes that map real inodes or blocks. */
+        /*
+         * The first bitmap block, in its bytes that map real inodes or blocks. Its
+         * checksum in the superblock is left alone: this models random damage,
+         * which the kernel must catch by that checksum.
+         */
         int inodes = (int)rnd_below(2);
         uint32_t bits = inodes ? s->inode_count : s->total_blocks;
         b = inodes ? s->ibitmap_start : s->bbitmap_start;

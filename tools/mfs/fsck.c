@@ -14,7 +14,14 @@
  *   2  the tree from the root: directory blocks well-formed, entries point
  *      at inodes in use with the right type, no duplicates, parents, no cycles
  *   3  every inode reachable; link counts
- *   4  blocks: none used twice; block and inode bitmaps; free counts
+ *   4  blocks: none used twice; block and inode bitmaps and their checksums;
+ *      free counts (exact: the kernel changes them with the bitmaps)
+ *
+ * Orphans: an inode in use with no links left is what a crash between an
+ * unlink and the last close leaves. On an image that was not cleanly
+ * unmounted (state DIRTY) that is expected, since the kernel frees orphans at the
+ * next mount: fsck reports them without counting an error (-y frees them).
+ * On a CLEAN image an orphan is an error.
  */
 #include "mfslib.h"
 
@@ -35,7 +42,7 @@ static int yes, no, verbose;
 static unsigned errors_fixed, errors_left;
 
 /* Per inode: what the passes learned. */
-enum { I_FREE, I_USED, I_BAD };
+enum { I_FREE, I_USED, I_BAD, I_ORPHAN };
 static uint8_t *istate;       /* I_* */
 static uint32_t *refs;        /* directory entries naming the inode */
 static uint32_t *subdirs;     /* subdirectories of a directory */
@@ -304,7 +311,7 @@ static void check_inode(uint32_t ino, struct mfs_inode *d)
     const char *fatal = NULL;
     if (!known)
         fatal = "unknown file type";
-    else if (d->nlink == 0)
+    else if (d->nlink == 0 && sb->state != MFS_STATE_DIRTY)
         fatal = "link count 0 (deleted but still allocated)";
     else if (type == S_IFREG && d->comp_alg > MFS_COMP_MAX)
         fatal = "unknown compression algorithm";
@@ -323,7 +330,19 @@ static void check_inode(uint32_t ino, struct mfs_inode *d)
         }
         return;
     }
-    istate[ino] = I_USED;
+    if (d->nlink == 0) { /* on a DIRTY image: an orphan the next mount frees */
+        if (yes) {
+            note("orphan inode %u (%llu bytes) left by a crash: freeing it", ino, (unsigned long long)d->size);
+            clear_inode(ino, d);
+            istate[ino] = I_FREE;
+            errors_fixed++; /* the image changed */
+            return;
+        }
+        note("orphan inode %u (will be freed at the next mount)", ino);
+        istate[ino] = I_ORPHAN; /* its blocks stay in use until then; its pointers are checked below */
+    } else {
+        istate[ino] = I_USED;
+    }
     int changed = 0;
     if ((d->flags & ~MFS_IFLAG_INLINE_SYMLINK) || ((d->flags & MFS_IFLAG_INLINE_SYMLINK) && type != S_IFLNK)) {
         if (problem(1, "inode %u: unknown flags %#x", ino, d->flags)) {
@@ -422,7 +441,8 @@ static int check_entry(uint32_t dino, uint8_t *blk, uint32_t off, int32_t prev)
     int len = e->name_len;
     if (istate[e->ino] != I_USED) {
         if (problem(1, "directory %u: entry '%.*s' points at %s inode %u: clearing the entry", dino, len, name,
-                    istate[e->ino] == I_FREE ? "free" : "corrupt", e->ino)) {
+                    istate[e->ino] == I_FREE ? "free" : istate[e->ino] == I_ORPHAN ? "unlinked" : "corrupt",
+                    e->ino)) {
             clear_dirent(blk, off, prev);
             return 1;
         }
@@ -622,7 +642,7 @@ static void check_bitmaps(uint32_t *used_inodes, uint32_t *used_blocks)
         /* A corrupt inode left in place (no -y) still holds its bit and blocks as far as we know. */
         mfs_bit_set(iused, ino);
         (*used_inodes)++;
-        if (istate[ino] == I_USED)
+        if (istate[ino] == I_USED || istate[ino] == I_ORPHAN)
             walk_pointers(ino, mfs_inode_at(&img, ino), claim_slot, NULL);
     }
     if (dups > 20)
@@ -630,8 +650,18 @@ static void check_bitmaps(uint32_t *used_inodes, uint32_t *used_blocks)
     *used_blocks = 0;
     for (uint32_t b = 0; b < total; b++)
         *used_blocks += mfs_bit_get(used, b);
+    /* Checksums first: they say whether the bitmaps were damaged, before the bits are compared. */
+    for (uint32_t i = 0; i < mfs_bitmap_count(sb); i++) {
+        uint32_t crc = mfs_bitmap_block_crc(&img, i);
+        int inodes = i < sb->ibitmap_blocks;
+        if (crc != sb->bitmap_crc[i])
+            problem(1, "%s bitmap block %u does not match its checksum (0x%x, the superblock says 0x%x)",
+                    inodes ? "inode" : "block", inodes ? i : i - sb->ibitmap_blocks, crc, sb->bitmap_crc[i]);
+    }
     compare_bitmap("block", mfs_block(&img, sb->bbitmap_start), used, total);
     compare_bitmap("inode", mfs_block(&img, sb->ibitmap_start), iused, count);
+    if (yes)
+        mfs_bitmaps_seal(&img); /* the repaired bitmaps' checksums (unchanged if nothing was wrong) */
     free(used);
     free(iused);
 

@@ -7,6 +7,8 @@
  *   mfs frames IMG PATH OUTDIR   each compressed cluster's raw blocks as
  *                                OUTDIR/cluster-N.lz4|.zst|.rle (lz4 -d / zstd -d decode them)
  *   mfs get IMG PATH HOSTFILE    copy a file out of the image
+ *   mfs super IMG                the superblock: layout, state, free counts,
+ *                                and whether each bitmap block matches its checksum
  *
  * Every error is one line on stderr and exit status 1.
  */
@@ -274,13 +276,38 @@ static int cmd_frames(const char *path, const char *outdir)
     return 0;
 }
 
+/* The superblock's fields; exit 1 if a bitmap block does not match its checksum. */
+static int cmd_super(void)
+{
+    const struct mfs_super *s = img.sb;
+    printf("label '%.*s', state %s, mounted %u times\n", (int)sizeof s->label, s->label,
+           s->state == MFS_STATE_CLEAN ? "clean" : "dirty (not cleanly unmounted)", s->mount_count);
+    printf("blocks: %u in all, %u free; inodes: %u, %u free\n", s->total_blocks, s->free_blocks,
+           s->inode_count - 1, s->free_inodes);
+    printf("journal %u+%u, inode bitmap %u+%u, block bitmap %u+%u, inode table %u+%u, data from %u\n",
+           s->journal_start, s->journal_blocks, s->ibitmap_start, s->ibitmap_blocks, s->bbitmap_start,
+           s->bbitmap_blocks, s->itable_start, s->itable_blocks, s->data_start);
+    int bad = 0;
+    for (uint32_t i = 0; i < mfs_bitmap_count(s); i++) {
+        uint32_t crc = mfs_bitmap_block_crc(&img, i);
+        if (crc != s->bitmap_crc[i]) {
+            printf("bitmap block %u (block %u): checksum 0x%08x, the superblock says 0x%08x\n", i,
+                   mfs_bitmap_block_no(s, i), crc, s->bitmap_crc[i]);
+            bad = 1;
+        }
+    }
+    printf("bitmap checksums: %s\n", bad ? "MISMATCH" : "ok");
+    return bad;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: mfs ls IMG [PATH]\n"
                     "       mfs cat IMG PATH\n"
                     "       mfs stat IMG PATH\n"
                     "       mfs frames IMG PATH OUTDIR\n"
-                    "       mfs get IMG PATH HOSTFILE\n");
+                    "       mfs get IMG PATH HOSTFILE\n"
+                    "       mfs super IMG\n");
     exit(1);
 }
 
@@ -304,6 +331,8 @@ int main(int argc, char **argv)
         return cmd_frames(argv[3], argv[4]);
     if (strcmp(cmd, "get") == 0 && argc == 5)
         return cmd_get(argv[3], argv[4]);
+    if (strcmp(cmd, "super") == 0 && argc == 3)
+        return cmd_super();
     usage();
     return 1;
 }

@@ -58,6 +58,29 @@ void mfs_close(struct mfs_img *img)
 
 static uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
+uint32_t mfs_bitmap_count(const struct mfs_super *s)
+{
+    return s->ibitmap_blocks + s->bbitmap_blocks;
+}
+
+uint32_t mfs_bitmap_block_no(const struct mfs_super *s, uint32_t i)
+{
+    return i < s->ibitmap_blocks ? s->ibitmap_start + i : s->bbitmap_start + (i - s->ibitmap_blocks);
+}
+
+uint32_t mfs_bitmap_block_crc(const struct mfs_img *img, uint32_t i)
+{
+    const uint8_t *b = mfs_block(img, mfs_bitmap_block_no(img->sb, i));
+    return b ? mfs_crc32c(0, b, MFS_BLOCK_SIZE) : 0;
+}
+
+void mfs_bitmaps_seal(struct mfs_img *img)
+{
+    uint32_t n = mfs_bitmap_count(img->sb);
+    for (uint32_t i = 0; i < n && i < MFS_BITMAP_CRC_MAX; i++)
+        img->sb->bitmap_crc[i] = mfs_bitmap_block_crc(img, i);
+}
+
 const char *mfs_super_problem(const struct mfs_img *img)
 {
     const struct mfs_super *s = img->sb;
@@ -93,6 +116,8 @@ const char *mfs_super_problem(const struct mfs_img *img)
         return "ibitmap_blocks does not match inode_count";
     if (s->bbitmap_blocks != div_up(s->total_blocks, MFS_BLOCK_SIZE * 8))
         return "bbitmap_blocks does not match total_blocks";
+    if ((uint64_t)s->ibitmap_blocks + s->bbitmap_blocks > MFS_BITMAP_CRC_MAX)
+        return "the bitmaps have more blocks than the superblock has checksums for";
     if (s->itable_blocks != div_up(s->inode_count, MFS_INODES_PER_BLOCK))
         return "itable_blocks does not match inode_count";
     if (s->root_ino != MFS_ROOT_INO)

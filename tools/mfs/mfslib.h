@@ -37,6 +37,16 @@ struct mfs_inode *mfs_inode_at(const struct mfs_img *img, uint32_t ino);
 void mfs_inode_seal(uint32_t ino, struct mfs_inode *d);
 int mfs_inode_checksum_ok(uint32_t ino, const struct mfs_inode *d);
 
+/*
+ * Bitmap checksums: bitmap block i (inode-bitmap blocks first, then
+ * block-bitmap blocks, as in bitmap_crc[]) and its CRC as the image holds it.
+ */
+uint32_t mfs_bitmap_count(const struct mfs_super *s);
+uint32_t mfs_bitmap_block_no(const struct mfs_super *s, uint32_t i);
+uint32_t mfs_bitmap_block_crc(const struct mfs_img *img, uint32_t i);
+/* Store every bitmap block's CRC in the superblock (then reseal the superblock itself). */
+void mfs_bitmaps_seal(struct mfs_img *img);
+
 /* Bitmap helpers (bit i of a little-endian bit array). */
 static inline int mfs_bit_get(const uint8_t *map, uint64_t i) { return (map[i >> 3] >> (i & 7)) & 1; }
 static inline void mfs_bit_set(uint8_t *map, uint64_t i) { map[i >> 3] |= (uint8_t)(1u << (i & 7)); }

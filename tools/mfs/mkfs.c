@@ -436,6 +436,13 @@ int main(int argc, char **argv)
         die("-j must be between 2 and a quarter of the blocks");
     if (strlen(label) >= sizeof(img.sb->label))
         die("the label is longer than 31 bytes");
+    uint64_t bitmap_blocks = (inodes + MFS_BLOCK_SIZE * 8 - 1) / (MFS_BLOCK_SIZE * 8) +
+                             (total + MFS_BLOCK_SIZE * 8 - 1) / (MFS_BLOCK_SIZE * 8);
+    if (bitmap_blocks > MFS_BITMAP_CRC_MAX)
+        die("%llu blocks and %llu inodes need %llu bitmap blocks, but the superblock holds checksums for %u "
+            "(with up to 32768 inodes, MFS holds at most %u MiB)",
+            (unsigned long long)total, (unsigned long long)inodes, (unsigned long long)bitmap_blocks,
+            MFS_BITMAP_CRC_MAX, (MFS_BITMAP_CRC_MAX - 1) * 128);
     struct stat root_st;
     if (folder && (stat(folder, &root_st) < 0 || !S_ISDIR(root_st.st_mode)))
         die("%s: not a folder", folder);
@@ -510,6 +517,7 @@ int main(int argc, char **argv)
         s->feature_incompat |= MFS_FEAT_INCOMPAT_COMPRESSION;
     s->free_blocks = s->total_blocks - used_blocks;
     s->free_inodes = s->inode_count - 1 - used_inodes;
+    mfs_bitmaps_seal(&img);
     s->checksum = mfs_super_checksum(s);
     printf("%s: %u/%u inodes, %u/%u blocks used (%llu MiB)\n", path, used_inodes, s->inode_count - 1,
            used_blocks, s->total_blocks, (unsigned long long)(size >> 20));

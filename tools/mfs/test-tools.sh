@@ -10,7 +10,9 @@
 #     decode to the right bytes;
 #  5. the journal: a committed transaction is replayed (only in memory with
 #     -n), a torn one is ignored and reported;
-#  6. fsck exit codes 0 / 1 / 4 / 8, and -y leaves a clean image;
+#  6. fsck exit codes 0 / 1 / 4 / 8, and -y leaves a clean image; bitmap
+#     checksums (`mfs super`), mkfs refusing an image too big for them;
+#     orphans: expected on a DIRTY image (a note, exit 0), errors on a CLEAN one;
 #  7. corrupt-image seeds 1..MFS_SEEDS (default 50): the sanitized fsck.mfs
 #     exits 4 (or 0 when corrupt-image says the change is benign), never
 #     crashes; fsck -y then leaves nothing it could repair; the sanitized
@@ -170,6 +172,76 @@ $FSCK -n $T/bm.img >/dev/null; rc0=$?
 set -e
 [ "$rc8 $rc4 $rc1 $rc0" = "8 4 1 0" ] || fail "exit codes: missing image $rc8 (8), bitmap error $rc4 (4), -y $rc1 (1), after -y $rc0 (0)"
 pass "fsck exit codes 8 (cannot open), 4 (errors left), 1 (repaired), 0 (clean after -y)"
+
+# Bitmap checksums: `mfs super` says whether each bitmap block matches; mkfs refuses what they cannot cover.
+$MFS super $IMG >$T/s.log && grep -q 'bitmap checksums: ok' $T/s.log || fail "mfs super on a fresh image: $(cat $T/s.log)"
+cp --sparse=always $IMG $T/bm.img
+python3 -c "
+import sys
+f=open(sys.argv[1],'r+b'); sb=f.read(512); import struct; bb=struct.unpack_from('<I',sb,48)[0]
+f.seek(bb*4096+3000); f.write(b'\x5a')" $T/bm.img
+set +e; $MFS super $T/bm.img >$T/s.log; rcs=$?; $FSCK -n $T/bm.img >$T/f.log; rcf=$?; set -e
+[ $rcs = 1 ] && grep -q MISMATCH $T/s.log && [ $rcf = 4 ] && grep -q 'block bitmap block 0 does not match its checksum' $T/f.log ||
+  fail "a damaged block bitmap: mfs super exit $rcs, fsck exit $rcf: $(cat $T/s.log $T/f.log)"
+if $MKFS -s 12G $T/huge.img >$T/h.log 2>&1; then fail "mkfs.mfs made a 12 GiB image: more bitmap blocks than checksums"; fi
+grep -q 'checksums for 88' $T/h.log || fail "mkfs.mfs -s 12G: $(cat $T/h.log)"
+[ ! -s $T/huge.img ] || fail "mkfs.mfs left a 12 GiB file behind"
+pass "bitmap checksums: mfs super, fsck -n exit 4 on a damaged bitmap, mkfs refuses 12 GiB"
+
+# Orphans: /emptyfile unlinked (entry removed, nlink 0) but still allocated, as a crash leaves it.
+cat >$T/orphan.py <<'PY'
+import struct, sys
+def crc32c(data, crc=0):
+    crc ^= 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xffffffff
+img, state = sys.argv[1], int(sys.argv[2])
+f = open(img, 'r+b')
+sb = bytearray(f.read(512))
+itable = struct.unpack_from('<I', sb, 56)[0]
+def inode_at(ino):
+    return (itable + ino // 16) * 4096 + (ino % 16) * 256
+def seal(ino, d):
+    struct.pack_into('<I', d, 252, crc32c(d[:252], crc32c(struct.pack('<I', ino))))
+f.seek(inode_at(1)); root = f.read(256)
+rblk = struct.unpack_from('<I', root, 84)[0]
+f.seek(rblk * 4096); blk = bytearray(f.read(4096))
+off, prev = 0, -1
+while off < 4096:
+    ino, rec, nlen = struct.unpack_from('<IHB', blk, off)
+    if ino and blk[off + 8:off + 8 + nlen] == b'emptyfile':
+        break
+    prev, off = off, off + rec
+if prev >= 0:
+    struct.pack_into('<H', blk, prev + 4, struct.unpack_from('<H', blk, prev + 4)[0] + rec)
+else:
+    struct.pack_into('<IHBB', blk, off, 0, rec, 0, 0)
+f.seek(rblk * 4096); f.write(blk)
+f.seek(inode_at(ino)); d = bytearray(f.read(256))
+struct.pack_into('<I', d, 4, 0)            # nlink
+seal(ino, d)
+f.seek(inode_at(ino)); f.write(d)
+struct.pack_into('<I', sb, 80, state)      # 1 clean, 2 dirty
+struct.pack_into('<I', sb, 508, crc32c(sb[:508]))
+f.seek(0); f.write(sb)
+print(ino)
+PY
+O=$T/orphan.img
+cp --sparse=always $IMG $O
+oino=$(python3 $T/orphan.py $O 2)
+set +e; $FSCK -n $O >$T/o.log; rcd=$?; set -e
+[ $rcd = 0 ] && grep -q "orphan inode $oino (will be freed at the next mount)" $T/o.log ||
+  fail "an orphan on a DIRTY image: exit $rcd (want 0 and a note): $(cat $T/o.log)"
+set +e; $FSCK -y $O >$T/o.log; rcy=$?; $FSCK -n $O >$T/o2.log; rcn=$?; set -e
+[ $rcy = 1 ] && [ $rcn = 0 ] && ! grep -q "orphan inode" $T/o2.log || fail "fsck -y on an orphan: exit $rcy, then $rcn: $(cat $T/o.log $T/o2.log)"
+cp --sparse=always $IMG $O
+python3 $T/orphan.py $O 1 >/dev/null
+set +e; $FSCK -n $O >$T/o.log; rcc=$?; set -e
+[ $rcc = 4 ] || fail "an orphan on a CLEAN image: exit $rcc (want 4): $(cat $T/o.log)"
+pass "orphans: a note on a DIRTY image (exit 0), freed by -y, an error on a CLEAN image (exit 4)"
 
 # ---- 7. corrupt-image seeds ------------------------------------------------------------
 seeds=${MFS_SEEDS:-50}

@@ -12,9 +12,12 @@
  * pointing at the new file's data. The pending set remembers such blocks
  * and the journal's commit hook empties it.
  *
- * The free counts in s->disk are recomputed from the bitmaps at mount and
- * kept in memory; super.c writes them with the superblock at mount, sync
- * and unmount (they are hints: fsck recomputes them anyway).
+ * Every bitmap change also changes the superblock in the same
+ * transaction: the block's CRC-32C in bitmap_crc[] and the free counts,
+ * which are therefore exact on disk after any crash. The bitmap blocks are
+ * checked against their CRCs at mount and stay pinned in the buffer cache
+ * from then on, so the allocator never works from a bitmap it has not
+ * checked; one that fails its check makes the file system read-only.
  *
  * Lock: s->alloc_lock (a sleep lock: bread may sleep under it) protects
  * the bitmaps, the free counts, the goals and the pending set.
@@ -87,7 +90,96 @@ void mfs_release_pending(void *arg)
     mutex_unlock(&s->alloc_lock);
 }
 
-/* ---- bitmaps ---- */
+/*
+ * ---- bitmap checksums ----
+ * CRC-32C is linear over GF(2): flipping bits of byte i of a 4096-byte
+ * block changes its CRC by the CRC of the flipped bits alone (the byte's
+ * register value, byte_crc below) carried through the 4095 - i zero bytes
+ * after it, which is a multiplication by x^(8 * (4095 - i)) modulo the
+ * polynomial. So a bitmap change costs one multiplication (shift_table
+ * holds the powers) instead of checksumming the whole block again.
+ * Polynomials are stored reflected, as the CRC register is: bit 31 is x^0.
+ */
+#define CRC_POLY 0x82F63B78u
+#define POLY_ONE 0x80000000u  /* the polynomial 1 */
+#define POLY_X8 0x00800000u   /* x^8: the effect of one more zero byte */
+
+static uint32_t shift_table[MFS_BLOCK_SIZE]; /* x^(8k) mod P */
+static volatile int shift_ready;
+
+/* a * b modulo the CRC polynomial (reflected). */
+static uint32_t poly_mul(uint32_t a, uint32_t b)
+{
+    uint32_t product = 0;
+    for (uint32_t m = POLY_ONE; m; m >>= 1) {
+        if (a & m)
+            product ^= b;
+        b = (b & 1) ? (b >> 1) ^ CRC_POLY : b >> 1; /* b *= x */
+    }
+    return product;
+}
+
+/* The CRC register after one byte v from a zero register. */
+static uint32_t byte_crc(uint8_t v)
+{
+    uint32_t c = v;
+    for (int k = 0; k < 8; k++)
+        c = (c >> 1) ^ (CRC_POLY & (0u - (c & 1u)));
+    return c;
+}
+
+void mfs_crc_patch_init(void)
+{
+    if (__atomic_load_n(&shift_ready, __ATOMIC_ACQUIRE))
+        return;
+    shift_table[0] = POLY_ONE; /* two mounts may both fill it: with the same values */
+    for (uint32_t k = 1; k < MFS_BLOCK_SIZE; k++)
+        shift_table[k] = poly_mul(shift_table[k - 1], POLY_X8);
+    __atomic_store_n(&shift_ready, 1, __ATOMIC_RELEASE);
+}
+
+/* The CRC-32C of a block after its byte at off changed by the bits in flipped. */
+static uint32_t crc_patch(uint32_t crc, uint32_t off, uint8_t flipped)
+{
+    return crc ^ poly_mul(shift_table[MFS_BLOCK_SIZE - 1 - off], byte_crc(flipped));
+}
+
+/* ---- bitmaps (alloc_lock held) ---- */
+
+/*
+ * Bitmap block `block`, known to match its checksum: 0 and *out locked, or
+ * -EIO. The blocks checked at mount are pinned, so bread finds the same
+ * buffer; any other buffer was read from the disk since and is checked now.
+ */
+static int bitmap_read(struct mfs_sb *s, uint32_t block, struct buf **out)
+{
+    int idx = mfs_bitmap_crc_index(&s->disk, block);
+    if (s->read_only || idx < 0 || idx >= MFS_BITMAP_CRC_MAX)
+        return -EIO;
+    int err = bread(s->dev, block, out);
+    if (err)
+        return err;
+    if (*out == s->bitmap_buf[idx])
+        return 0;
+    uint32_t crc = journal_crc32c((*out)->data, MFS_BLOCK_SIZE);
+    if (crc != s->disk.bitmap_crc[idx]) {
+        brelse(*out);
+        s->read_only = 1;
+        return mfs_corruptf(s, "bitmap block %u does not match its checksum (0x%x, the superblock says 0x%x); "
+                            "no more allocation: the file system is read-only", block, crc, s->disk.bitmap_crc[idx]);
+    }
+    return 0;
+}
+
+/* Flip the bit of b (a bitmap block) at in, keep its checksum right and log it. */
+static void bitmap_flip(struct mfs_sb *s, struct buf *b, uint32_t in)
+{
+    int idx = mfs_bitmap_crc_index(&s->disk, (uint32_t)b->blockno);
+    uint8_t bit = (uint8_t)(1u << (in & 7));
+    b->data[in / 8] ^= bit;
+    s->disk.bitmap_crc[idx] = crc_patch(s->disk.bitmap_crc[idx], in / 8, bit);
+    journal_write(s->journal, b);
+}
 
 /*
  * Find a clear bit in [from, to) of the bitmap starting at block start that
@@ -98,7 +190,7 @@ static int64_t bitmap_take(struct mfs_sb *s, uint32_t start, uint32_t from, uint
     uint32_t bit = from;
     while (bit < to) {
         struct buf *b;
-        int err = bread(s->dev, start + bit / BITS_PER_BLOCK, &b);
+        int err = bitmap_read(s, start + bit / BITS_PER_BLOCK, &b);
         if (err)
             return err;
         uint32_t end = (bit / BITS_PER_BLOCK + 1) * BITS_PER_BLOCK;
@@ -114,8 +206,7 @@ static int64_t bitmap_take(struct mfs_sb *s, uint32_t start, uint32_t from, uint
                 continue;
             if (is_block && pending_contains(s, bit))
                 continue;
-            b->data[in / 8] |= (uint8_t)(1u << (in & 7));
-            journal_write(s->journal, b);
+            bitmap_flip(s, b, in);
             brelse(b);
             return bit;
         }
@@ -128,15 +219,13 @@ static int64_t bitmap_take(struct mfs_sb *s, uint32_t start, uint32_t from, uint
 static int bitmap_clear(struct mfs_sb *s, uint32_t start, uint32_t bit)
 {
     struct buf *b;
-    int err = bread(s->dev, start + bit / BITS_PER_BLOCK, &b);
+    int err = bitmap_read(s, start + bit / BITS_PER_BLOCK, &b);
     if (err)
         return err;
     uint32_t in = bit % BITS_PER_BLOCK;
     int was = (b->data[in / 8] >> (in & 7)) & 1;
-    if (was) {
-        b->data[in / 8] &= (uint8_t)~(1u << (in & 7));
-        journal_write(s->journal, b);
-    }
+    if (was)
+        bitmap_flip(s, b, in);
     brelse(b);
     return was;
 }
@@ -156,6 +245,7 @@ int mfs_balloc(struct mfs_sb *s, uint32_t goal, uint32_t *out)
         s->block_goal = (uint32_t)r + 1;
         if (s->disk.free_blocks)
             s->disk.free_blocks--;
+        mfs_log_super_locked(s); /* the new bitmap checksum and count, in the same transaction */
     }
     mutex_unlock(&s->alloc_lock);
     if (r < 0)
@@ -180,13 +270,17 @@ void mfs_bfree(struct mfs_sb *s, uint32_t block)
         return;
     }
     int was = bitmap_clear(s, s->disk.bbitmap_start, block);
-    if (was == 1)
+    if (was == 1) {
         s->disk.free_blocks++;
+        mfs_log_super_locked(s);
+    }
     if (s->dir_checked) /* whatever the block holds next must be checked again */
         __atomic_and_fetch(&s->dir_checked[block / 8], (uint8_t)~(1u << (block & 7)), __ATOMIC_RELAXED);
     mutex_unlock(&s->alloc_lock);
     if (was == 0)
         mfs_corrupt(s, "a block being freed was already free in the bitmap", block);
+    else if (was < 0)
+        kprintf("mfs: %s: block %u stays allocated until fsck (the bitmap is unusable)\n", blk_name(s->dev), block);
 }
 
 int mfs_ialloc(struct mfs_sb *s, uint32_t *out)
@@ -203,6 +297,7 @@ int mfs_ialloc(struct mfs_sb *s, uint32_t *out)
         s->inode_goal = (uint32_t)r + 1;
         if (s->disk.free_inodes)
             s->disk.free_inodes--;
+        mfs_log_super_locked(s);
     }
     mutex_unlock(&s->alloc_lock);
     if (r < 0)
@@ -217,8 +312,10 @@ void mfs_ifree(struct mfs_sb *s, uint32_t ino)
         return;
     mutex_lock(&s->alloc_lock);
     int was = bitmap_clear(s, s->disk.ibitmap_start, ino);
-    if (was == 1)
+    if (was == 1) {
         s->disk.free_inodes++;
+        mfs_log_super_locked(s);
+    }
     if (ino < s->inode_goal)
         s->inode_goal = ino;
     mutex_unlock(&s->alloc_lock);
@@ -248,6 +345,7 @@ static int64_t count_clear(struct mfs_sb *s, uint32_t start, uint32_t from, uint
     return n;
 }
 
+/* Count the free bits of both bitmaps into s->disk (mount, before anyone allocates). */
 int mfs_count_free(struct mfs_sb *s)
 {
     int64_t fb = count_clear(s, s->disk.bbitmap_start, s->disk.data_start, s->disk.total_blocks);
@@ -256,6 +354,10 @@ int mfs_count_free(struct mfs_sb *s)
     int64_t fi = count_clear(s, s->disk.ibitmap_start, 1, s->disk.inode_count); /* inode 0 is never used */
     if (fi < 0)
         return (int)fi;
+    /* The counts are exact on disk; a difference means the superblock was damaged: the bitmaps win. */
+    if (s->disk.free_blocks != fb || s->disk.free_inodes != fi)
+        kprintf("mfs: %s: the superblock counts %u free blocks and %u free inodes, the bitmaps %ld and %ld: "
+                "corrected\n", blk_name(s->dev), s->disk.free_blocks, s->disk.free_inodes, (long)fb, (long)fi);
     s->disk.free_blocks = (uint32_t)fb;
     s->disk.free_inodes = (uint32_t)fi;
     return 0;

@@ -56,8 +56,8 @@ int mfs_block_valid(struct mfs_sb *s, uint32_t p)
     return b >= s->disk.data_start && b < s->disk.total_blocks;
 }
 
-/* Why the on-disk inode cannot be believed, or NULL if it can. */
-static const char *inode_problem(struct mfs_sb *s, uint32_t ino, const struct mfs_inode *d)
+/* Why the on-disk inode cannot be believed, or NULL if it can (an orphan may have no links). */
+static const char *inode_problem(struct mfs_sb *s, uint32_t ino, const struct mfs_inode *d, int orphan)
 {
     if (d->checksum != mfs_inode_checksum(ino, d))
         return "bad checksum";
@@ -67,7 +67,7 @@ static const char *inode_problem(struct mfs_sb *s, uint32_t ino, const struct mf
     if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR && type != S_IFBLK &&
         type != S_IFIFO && type != S_IFSOCK)
         return "unknown file type";
-    if (d->nlink == 0)
+    if (d->nlink == 0 && !orphan)
         return "a directory names an inode with no links";
     if (d->flags & ~MFS_IFLAG_INLINE_SYMLINK)
         return "unknown inode flags";
@@ -188,7 +188,7 @@ int mfs_iget(struct mfs_sb *s, uint32_t ino, struct inode **out)
     memcpy(&mi->d, b->data + off, sizeof mi->d);
     brelse(b);
     mi->ino = ino;
-    const char *why = inode_problem(s, ino, &mi->d);
+    const char *why = inode_problem(s, ino, &mi->d, 0);
     if (why) {
         kfree(mi);
         return mfs_corruptf(s, "inode %u is corrupt (%s)", ino, why);
@@ -330,4 +330,65 @@ void mfs_icache_drop_unused(struct mfs_sb *s)
             kfree(inode);
         }
     }
+}
+
+/*
+ * Free the inode ino if it is an orphan: in use but with no links left.
+ * Unlinking removes the last name in one journal operation and frees the
+ * inode in another (at the last close); a crash between leaves an orphan.
+ * 1 if freed, 0 if ino is no orphan, or a negative errno.
+ */
+static int free_if_orphan(struct mfs_sb *s, uint32_t ino)
+{
+    uint32_t off;
+    struct buf *b;
+    int err = bread(s->dev, itable_block(s, ino, &off), &b);
+    if (err)
+        return err;
+    struct mfs_inode d;
+    memcpy(&d, b->data + off, sizeof d);
+    brelse(b);
+    if (d.mode == 0 || d.nlink != 0)
+        return 0;
+    const char *why = inode_problem(s, ino, &d, 1);
+    if (why)
+        return mfs_corruptf(s, "orphan inode %u is corrupt (%s): left for fsck", ino, why);
+    struct mfs_inode_info *mi = kzalloc(sizeof *mi);
+    if (!mi)
+        return -ENOMEM;
+    mi->d = d;
+    mi->ino = ino;
+    struct inode *inode;
+    if ((err = icache_insert(s, mi, &inode)) != 0) {
+        kfree(mi);
+        return err;
+    }
+    journal_begin(s->journal);
+    err = mfs_ifree_inode(inode);
+    int err2 = journal_end(s->journal);
+    mfs_iforget(inode);
+    inode_put(inode); /* no links, no MFS part left: the VFS inode is freed */
+    return err ? err : err2 ? err2 : 1;
+}
+
+int mfs_free_orphans(struct mfs_sb *s)
+{
+    int freed = 0;
+    for (uint32_t ino = MFS_ROOT_INO + 1; ino < s->disk.inode_count; ino++) {
+        struct buf *b;
+        uint32_t per_block = MFS_BLOCK_SIZE * 8;
+        int err = bread(s->dev, s->disk.ibitmap_start + ino / per_block, &b); /* pinned: no disk read */
+        if (err)
+            return err;
+        uint32_t in = ino % per_block;
+        int used = (b->data[in / 8] >> (in & 7)) & 1;
+        brelse(b);
+        if (!used)
+            continue;
+        err = free_if_orphan(s, ino);
+        if (err == -ENOMEM)
+            return err;
+        freed += err > 0; /* a corrupt orphan was reported and is left for fsck */
+    }
+    return freed;
 }

@@ -11,8 +11,10 @@
  *   codec.c   compressed clusters (rle, lz4, zstd) in and out of frames
  *
  * Locks: the VFS holds vfs_lock (a sleep lock) around directory operations
- * and inode->lock around a file's contents; alloc_lock protects the bitmaps;
- * the buffer cache locks each block between bread and brelse. Every change
+ * and inode->lock around a file's contents; alloc_lock protects the bitmaps
+ * and the in-memory superblock, and is taken before a bitmap's or the
+ * superblock's buffer lock; the buffer cache locks each block between bread
+ * and brelse. Every change
  * to metadata happens between journal_begin and journal_end.
  */
 #pragma once
@@ -38,7 +40,9 @@ struct mfs_inode_info;
 struct mfs_sb {
     struct super_block *vfs;      /* the VFS's super block (vfs->priv == this) */
     struct blkdev *dev;
-    struct mfs_super disk;        /* the superblock as read at mount (kept up to date) */
+    struct mfs_super disk;        /* the superblock as read at mount, kept up to date (alloc_lock) */
+    struct buf *super_buf;        /* block 0, pinned in the cache from mount to unmount */
+    struct buf *bitmap_buf[MFS_BITMAP_CRC_MAX]; /* the bitmap blocks checked at mount, pinned */
     struct journal *journal;
     struct mutex alloc_lock;      /* bitmaps, free counts, the pending-free set, the goals */
     uint32_t block_goal;          /* where the next block search starts */
@@ -63,7 +67,7 @@ struct mfs_sb {
     uint8_t *dir_checked;
     struct spinlock icache_lock;  /* the inode cache's hash chains */
     struct mfs_inode_info *icache[MFS_ICACHE_BUCKETS];
-    int read_only;                /* mounted read-only after an error */
+    int read_only;                /* after a bitmap failed its checksum: no allocation, no writes */
 };
 
 /* The MFS part of a VFS inode (inode->priv). */
@@ -86,8 +90,10 @@ int mfs_mount(struct blkdev *d, struct super_block **out);
 int mfs_corrupt(struct mfs_sb *s, const char *what, uint64_t where);
 /* The same with a formatted sentence: mfs_corruptf(s, "inode %u is corrupt (%s)", ino, why). */
 int mfs_corruptf(struct mfs_sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Log the superblock, with the current free counts (inside an operation). */
+/* Log the superblock, with the current free counts and bitmap checksums (inside an operation). */
 int mfs_write_super(struct mfs_sb *s);
+/* The same with alloc_lock already held (alloc.c, after each bitmap change). */
+int mfs_log_super_locked(struct mfs_sb *s);
 
 /* ---- alloc.c (callers are inside a journal operation) ---- */
 /* A free block at or after goal (next fit), marked in use: 0 or -ENOSPC / -EIO. */
@@ -96,8 +102,10 @@ int mfs_balloc(struct mfs_sb *s, uint32_t goal, uint32_t *out);
 void mfs_bfree(struct mfs_sb *s, uint32_t block);
 int mfs_ialloc(struct mfs_sb *s, uint32_t *out);                  /* -ENOSPC */
 void mfs_ifree(struct mfs_sb *s, uint32_t ino);
-/* Count the free bits of both bitmaps into s->disk (mount). 0 or -EIO. */
+/* Count the free bits of both bitmaps into s->disk (mount; corrects damaged counts). 0 or -EIO. */
 int mfs_count_free(struct mfs_sb *s);
+/* Build the table that lets a bitmap change patch its block's CRC (once, before the first mount). */
+void mfs_crc_patch_init(void);
 /* The journal's commit hook: blocks freed so far may be reused. */
 void mfs_release_pending(void *arg);
 
@@ -113,6 +121,11 @@ int mfs_iupdate(struct inode *inode);
 int mfs_inew(struct mfs_sb *s, struct inode *dir, uint32_t mode, struct inode **out);
 /* Give the inode back: free its blocks and its number (evict_inode, inside an operation). */
 int mfs_ifree_inode(struct inode *inode);
+/*
+ * After a crash: free every inode that is in use with no links left (its
+ * last name went, its freeing did not commit). The number freed, or -EIO.
+ */
+int mfs_free_orphans(struct mfs_sb *s);
 /* Drop an evicted inode from the cache and free its MFS part. */
 void mfs_iforget(struct inode *inode);
 /* Free every cached inode nobody uses (unmount). */

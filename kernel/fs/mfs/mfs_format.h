@@ -17,7 +17,10 @@
  *
  * Checksums: the superblock, every inode and the journal header carry a
  * CRC-32C (mfs_crc32c below) so a corrupted one is refused instead of being
- * believed. Directory blocks are checked structurally on every read.
+ * believed. The superblock also holds the CRC-32C of every bitmap block
+ * (bitmap_crc[]): a damaged bitmap that marks used blocks free would make
+ * the allocator hand out blocks that files still own, so it is refused at
+ * mount. Directory blocks are checked structurally on every read.
  */
 #pragma once
 #include <stdint.h>
@@ -31,6 +34,13 @@
 #define MFS_ROOT_INO 1
 #define MFS_NAME_MAX 255
 #define MFS_MAX_BLOCKS (1u << 28) /* block numbers fit in 28 bits (1 TiB) */
+/*
+ * Bitmap blocks the superblock can checksum (inode bitmap + block bitmap).
+ * One block-bitmap block maps 32768 blocks (128 MiB), so with one
+ * inode-bitmap block (up to 32768 inodes) an MFS holds at most
+ * 87 * 128 MiB = 10.875 GiB; mkfs.mfs refuses bigger.
+ */
+#define MFS_BITMAP_CRC_MAX 88
 
 /* Feature flags. An image with an incompat bit the kernel does not know is refused. */
 #define MFS_FEAT_INCOMPAT_COMPRESSION 0x1 /* some inodes are compressed */
@@ -55,7 +65,7 @@ struct mfs_super {
     uint32_t itable_start, itable_blocks;
     uint32_t data_start;       /* first data block */
     uint32_t root_ino;         /* MFS_ROOT_INO */
-    uint32_t free_blocks;      /* hints, kept up to date; fsck recomputes them */
+    uint32_t free_blocks;      /* exact: changed in the same transaction as the bitmaps */
     uint32_t free_inodes;
     uint32_t state;            /* MFS_STATE_* */
     uint32_t mount_count;
@@ -63,7 +73,13 @@ struct mfs_super {
     uint64_t mount_time;
     uint8_t uuid[16];
     char label[32];            /* NUL-padded */
-    uint32_t reserved[89];
+    /*
+     * mfs_crc32c of each whole bitmap block: inode-bitmap blocks first, then
+     * block-bitmap blocks (mfs_bitmap_crc_index); unused slots are 0. Changed
+     * in the same transaction as the bitmap block.
+     */
+    uint32_t bitmap_crc[MFS_BITMAP_CRC_MAX];
+    uint32_t reserved[1];
     uint32_t checksum;         /* mfs_crc32c of the 508 bytes before it */
 };
 _Static_assert(sizeof(struct mfs_super) == 512, "the superblock is 512 bytes");
@@ -227,6 +243,16 @@ static inline uint32_t mfs_crc32c(uint32_t seed, const void *data, size_t len)
 static inline uint32_t mfs_super_checksum(const struct mfs_super *s)
 {
     return mfs_crc32c(0, s, offsetof(struct mfs_super, checksum));
+}
+
+/* The bitmap_crc[] slot of bitmap block `block`, or -1 if it is not a bitmap block. */
+static inline int mfs_bitmap_crc_index(const struct mfs_super *s, uint32_t block)
+{
+    if (block >= s->ibitmap_start && block - s->ibitmap_start < s->ibitmap_blocks)
+        return (int)(block - s->ibitmap_start);
+    if (block >= s->bbitmap_start && block - s->bbitmap_start < s->bbitmap_blocks)
+        return (int)(s->ibitmap_blocks + (block - s->bbitmap_start));
+    return -1;
 }
 
 static inline uint32_t mfs_inode_checksum(uint32_t ino, const struct mfs_inode *d)

@@ -59,10 +59,7 @@ int mfs_test_mkfs(struct blkdev *d, uint32_t total, uint32_t inodes)
     sb.free_inodes = inodes - 2;
     sb.state = MFS_STATE_CLEAN;
     memcpy(sb.label, "ktest", 5);
-    sb.checksum = mfs_super_checksum(&sb);
     int err = 0;
-    memcpy(blk, &sb, sizeof sb);
-    err |= put_block(d, 0, blk);
 
     memset(blk, 0, MFS_BLOCK_SIZE); /* the journal header: nothing to replay */
     struct mfs_journal_header *h = (struct mfs_journal_header *)blk;
@@ -76,6 +73,7 @@ int mfs_test_mkfs(struct blkdev *d, uint32_t total, uint32_t inodes)
             set_bit(blk, 0);
             set_bit(blk, MFS_ROOT_INO);
         }
+        sb.bitmap_crc[i] = mfs_crc32c(0, blk, MFS_BLOCK_SIZE);
         err |= put_block(d, sb.ibitmap_start + i, blk);
     }
     for (uint32_t i = 0; i < sb.bbitmap_blocks; i++) {
@@ -83,6 +81,7 @@ int mfs_test_mkfs(struct blkdev *d, uint32_t total, uint32_t inodes)
         for (uint32_t b = 0; b < MFS_BLOCK_SIZE * 8; b++)
             if (i * MFS_BLOCK_SIZE * 8 + b < sb.data_start)
                 set_bit(blk, b);
+        sb.bitmap_crc[sb.ibitmap_blocks + i] = mfs_crc32c(0, blk, MFS_BLOCK_SIZE);
         err |= put_block(d, sb.bbitmap_start + i, blk);
     }
     for (uint32_t i = 0; i < sb.itable_blocks; i++) {
@@ -96,6 +95,11 @@ int mfs_test_mkfs(struct blkdev *d, uint32_t total, uint32_t inodes)
         }
         err |= put_block(d, sb.itable_start + i, blk);
     }
+    /* The superblock last: it holds the bitmaps' checksums. */
+    sb.checksum = mfs_super_checksum(&sb);
+    memset(blk, 0, MFS_BLOCK_SIZE);
+    memcpy(blk, &sb, sizeof sb);
+    err |= put_block(d, 0, blk);
     kfree(blk);
     return err ? -EIO : 0;
 }
@@ -387,5 +391,169 @@ KTEST_MANUAL(mfs_vda)
     dentry_put(sb->root);
     KT_CHECK((err = sb->s_op->put_super(sb)) == 0, "unmount: %s", errno_name(err));
     kfree(sb);
+    return KT_OK;
+}
+
+/* ---- crash and corruption checks ---- */
+
+static int get_block(struct blkdev *d, uint32_t n, void *buf)
+{
+    return blk_rw(d, BLK_READ, (uint64_t)n * MFS_SECTORS_PER_BLOCK, buf, MFS_BLOCK_SIZE);
+}
+
+/* Clear bits of bitmap block blk that map [from, to) once the block's first bit is base. */
+static uint32_t clear_bits(const uint8_t *blk, uint64_t base, uint64_t from, uint64_t to)
+{
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < MFS_BLOCK_SIZE * 8; b++)
+        if (base + b >= from && base + b < to && !(blk[b / 8] & (1u << (b & 7))))
+            n++;
+    return n;
+}
+
+/* What is wrong on disk: a bitmap block that fails its checksum, or inexact free counts (NULL: nothing). */
+static const char *disk_problem(struct blkdev *d)
+{
+    static char why[120];
+    uint8_t *raw = kmalloc(2 * MFS_BLOCK_SIZE);
+    if (!raw || get_block(d, 0, raw)) {
+        kfree(raw);
+        return "the superblock cannot be read";
+    }
+    struct mfs_super s;
+    memcpy(&s, raw, sizeof s);
+    uint8_t *blk = raw + MFS_BLOCK_SIZE;
+    uint32_t free_inodes = 0, free_blocks = 0;
+    why[0] = 0;
+    for (uint32_t i = 0; i < s.ibitmap_blocks + s.bbitmap_blocks && !why[0]; i++) {
+        int inodes = i < s.ibitmap_blocks;
+        uint32_t k = inodes ? i : i - s.ibitmap_blocks;
+        if (get_block(d, (inodes ? s.ibitmap_start : s.bbitmap_start) + k, blk) != 0 ||
+            mfs_crc32c(0, blk, MFS_BLOCK_SIZE) != s.bitmap_crc[i])
+            ksnprintf(why, sizeof why, "%s bitmap block %u does not match its checksum", inodes ? "inode" : "block", k);
+        uint64_t base = (uint64_t)k * MFS_BLOCK_SIZE * 8;
+        if (inodes)
+            free_inodes += clear_bits(blk, base, 1, s.inode_count);
+        else
+            free_blocks += clear_bits(blk, base, s.data_start, s.total_blocks);
+    }
+    if (!why[0] && (free_inodes != s.free_inodes || free_blocks != s.free_blocks))
+        ksnprintf(why, sizeof why, "the superblock counts %u free inodes and %u free blocks, the bitmaps %u and %u",
+                  s.free_inodes, s.free_blocks, free_inodes, free_blocks);
+    kfree(raw);
+    return why[0] ? why : 0;
+}
+
+/* Copy the whole of disk from onto disk to: the state a power loss would leave right now. */
+static int snapshot(struct blkdev *from, struct blkdev *to, uint32_t blocks)
+{
+    uint8_t *blk = kmalloc(MFS_BLOCK_SIZE);
+    int err = blk ? 0 : -ENOMEM;
+    for (uint32_t b = 0; b < blocks && !err; b++)
+        err = get_block(from, b, blk) || put_block(to, b, blk) ? -EIO : 0;
+    kfree(blk);
+    return err;
+}
+
+/*
+ * The checks against crashes and corrupt images: bitmap checksums and exact
+ * free counts on disk after every operation, a damaged bitmap refused at
+ * mount, orphan inodes (unlinked but still open at a crash) freed at the
+ * next mount, and a directory entry naming the root refused by lookup.
+ */
+KTEST(mfs_crash_checks)
+{
+    const uint32_t blocks = 512;
+    struct blkdev *d = ramdisk_create("mfsc", (uint64_t)blocks * MFS_BLOCK_SIZE);
+    struct blkdev *crash = ramdisk_create("mfsd", (uint64_t)blocks * MFS_BLOCK_SIZE);
+    KT_CHECK(d && crash, "no memory for two 2 MiB RAM disks");
+    KT_CHECK(mfs_test_mkfs(d, blocks, 64) == 0, "mkfs failed");
+    const char *why = disk_problem(d);
+    KT_CHECK(!why, "after mkfs: %s", why);
+    struct super_block *sb;
+    int err = mfs_mount(d, &sb);
+    KT_CHECK(err == 0, "mount: %s", errno_name(err));
+    struct inode *root = sb->root->inode, *f, *c;
+    struct kstatfs st0, st;
+
+    /* A file with blocks, unlinked while still open: its inode and blocks stay until the last close. */
+    KT_CHECK(make(root, "f", S_IFREG | 0644, &f) == 0, "create f");
+    sb->s_op->statfs(sb, &st0);
+    st0.ffree++; /* what statfs says once f is gone (the root keeps its new directory block) */
+    uint32_t p;
+    journal_begin(MFS_SB(sb)->journal);
+    err = 0;
+    for (int k = 0; k < 20 && !err; k++)
+        err = mfs_bmap(f, (uint64_t)k, MFS_BMAP_ALLOC, &p);
+    err = err ? err : mfs_iupdate(f);
+    journal_end(MFS_SB(sb)->journal);
+    KT_CHECK(err == 0, "allocating f's blocks: %s", errno_name(err));
+    KT_CHECK(f->blocks == 21 * 8, "st_blocks of f is %lu, not 168 (20 data blocks and an indirect one)",
+             (unsigned long)f->blocks);
+    why = disk_problem(d);
+    KT_CHECK(!why, "while mounted, after allocating: %s", why);
+    KT_CHECK(root->i_op->unlink(root, "f", f) == 0 && f->nlink == 0, "unlink f");
+
+    /* Power loss now: f is an orphan on the copy. The counts on disk are exact all the same. */
+    KT_CHECK(snapshot(d, crash, blocks) == 0, "copying the disk failed");
+    why = disk_problem(crash);
+    KT_CHECK(!why, "on the crashed copy: %s", why);
+    inode_put(f); /* the last close: f is freed on d */
+    sb->s_op->statfs(sb, &st);
+    KT_CHECK(st.ffree == st0.ffree && st.bfree == st0.bfree, "after the last close: free inodes %lu/%lu blocks %lu/%lu",
+             (unsigned long)st.ffree, (unsigned long)st0.ffree, (unsigned long)st.bfree, (unsigned long)st0.bfree);
+    unmount(sb);
+    why = disk_problem(d);
+    KT_CHECK(!why, "after unmount: %s", why);
+
+    /* The crashed copy mounts (it was DIRTY) and frees the orphan. */
+    KT_CHECK(mfs_mount(crash, &sb) == 0, "mount of the crashed copy");
+    sb->s_op->statfs(sb, &st);
+    KT_CHECK(st.ffree == st0.ffree && st.bfree == st0.bfree, "orphan not freed: free inodes %lu/%lu blocks %lu/%lu",
+             (unsigned long)st.ffree, (unsigned long)st0.ffree, (unsigned long)st.bfree, (unsigned long)st0.bfree);
+
+    /* A directory entry that names the root: a cycle, -EIO at lookup and not listed by readdir. */
+    root = sb->root->inode;
+    KT_CHECK(make(root, "c", S_IFDIR | 0755, &c) == 0, "mkdir c");
+    inode_put(c);
+    uint32_t dblk;
+    KT_CHECK(mfs_bmap(root, 0, MFS_BMAP_READ, &dblk) == 0 && dblk, "the root has no block");
+    unmount(sb);
+    uint8_t *raw = kmalloc(MFS_BLOCK_SIZE);
+    KT_CHECK(raw && get_block(crash, dblk, raw) == 0, "reading the root's block");
+    struct mfs_dirent *e = 0;
+    for (uint32_t off = 0; off < MFS_BLOCK_SIZE; off += ((struct mfs_dirent *)(raw + off))->rec_len) {
+        struct mfs_dirent *x = (struct mfs_dirent *)(raw + off);
+        if (x->rec_len == 0)
+            break;
+        if (x->ino && x->name_len == 1 && x->name[0] == 'c')
+            e = x;
+    }
+    KT_CHECK(e, "no entry c in the root's block");
+    e->ino = MFS_ROOT_INO;
+    put_block(crash, dblk, raw);
+    KT_CHECK(mfs_mount(crash, &sb) == 0, "mount with a cycle (found only by lookup)");
+    root = sb->root->inode;
+    KT_CHECK(root->i_op->lookup(root, "c", &c) == -EIO, "an entry naming the root is not EIO");
+    int found;
+    count_entries(root, "c", &found);
+    KT_CHECK(!found, "readdir lists an entry naming the root");
+    unmount(sb);
+
+    /* One flipped bit in the block bitmap: refused at mount, not believed. */
+    struct mfs_super s;
+    KT_CHECK(get_block(crash, 0, raw) == 0, "reading the superblock");
+    memcpy(&s, raw, sizeof s);
+    KT_CHECK(get_block(crash, s.bbitmap_start, raw) == 0, "reading the block bitmap");
+    raw[s.data_start / 8] ^= 0x01;
+    put_block(crash, s.bbitmap_start, raw);
+    KT_CHECK(mfs_mount(crash, &sb) == -EUCLEAN, "a block bitmap that fails its checksum was mounted");
+    raw[s.data_start / 8] ^= 0x01;
+    put_block(crash, s.bbitmap_start, raw);
+    KT_CHECK(mfs_mount(crash, &sb) == 0, "the repaired bitmap is refused");
+    unmount(sb);
+    kfree(raw);
+    ramdisk_destroy(crash);
+    ramdisk_destroy(d);
     return KT_OK;
 }

@@ -3,9 +3,10 @@
  * checked it), statfs, sync and unmount.
  *
  * A mounted file system is marked DIRTY on disk (with mount_count and
- * mount_time) and CLEAN again at unmount, each through the journal. The
- * free counts are recomputed from the bitmaps at mount and written with
- * the superblock at mount, sync and unmount.
+ * mount_time) and CLEAN again at unmount, each through the journal. Mount
+ * checks every bitmap block against its CRC in the superblock and pins the
+ * bitmaps and the superblock in the buffer cache; alloc.c logs the
+ * superblock (checksums and exact free counts) with every bitmap change.
  */
 #include "fs/mfs/mfs.h"
 #include <stdarg.h>
@@ -92,6 +93,9 @@ static int check_super(struct blkdev *d, const struct mfs_super *sb)
     if (sb->journal_blocks < 2)
         return refuse(d, "the superblock says the journal has %u blocks; it needs a header and a log block",
                       sb->journal_blocks);
+    if ((uint64_t)sb->ibitmap_blocks + sb->bbitmap_blocks > MFS_BITMAP_CRC_MAX)
+        return refuse(d, "the superblock says the bitmaps have %u + %u blocks; it has checksums for only %u",
+                      sb->ibitmap_blocks, sb->bbitmap_blocks, MFS_BITMAP_CRC_MAX);
     if (sb->state != MFS_STATE_CLEAN && sb->state != MFS_STATE_DIRTY)
         return refuse(d, "the superblock state is %u, neither clean (1) nor dirty (2)", sb->state);
 
@@ -130,19 +134,73 @@ static int check_super(struct blkdev *d, const struct mfs_super *sb)
     return 0;
 }
 
-/* Log the superblock (inside an operation), with the free counts as they are now. */
+/* Log the superblock (inside an operation, alloc_lock held), with the counts and checksums as they are now. */
+int mfs_log_super_locked(struct mfs_sb *s)
+{
+    struct buf *b;
+    int err = bread(s->dev, 0, &b); /* pinned since mount: no disk read */
+    if (err)
+        return err;
+    s->disk.checksum = journal_crc32c(&s->disk, offsetof(struct mfs_super, checksum)); /* = mfs_super_checksum */
+    memcpy(b->data, &s->disk, sizeof s->disk);
+    journal_write(s->journal, b);
+    brelse(b);
+    return 0;
+}
+
 int mfs_write_super(struct mfs_sb *s)
+{
+    mutex_lock(&s->alloc_lock);
+    int err = mfs_log_super_locked(s);
+    mutex_unlock(&s->alloc_lock);
+    return err;
+}
+
+/* Give back the pins mount took on the superblock and the bitmaps. */
+static void unpin_metadata(struct mfs_sb *s)
+{
+    for (int i = 0; i < MFS_BITMAP_CRC_MAX; i++)
+        if (s->bitmap_buf[i]) {
+            bunpin(s->bitmap_buf[i]);
+            s->bitmap_buf[i] = 0;
+        }
+    if (s->super_buf) {
+        bunpin(s->super_buf);
+        s->super_buf = 0;
+    }
+}
+
+/*
+ * Check every bitmap block against its CRC in the superblock and pin it
+ * (and the superblock) in the cache, so the allocator only ever sees
+ * checked bitmaps: 0, -EIO or -EUCLEAN after printing why.
+ */
+static int load_bitmaps(struct mfs_sb *s)
 {
     struct buf *b;
     int err = bread(s->dev, 0, &b);
     if (err)
         return err;
-    mutex_lock(&s->alloc_lock);
-    s->disk.checksum = mfs_super_checksum(&s->disk);
-    memcpy(b->data, &s->disk, sizeof s->disk);
-    mutex_unlock(&s->alloc_lock);
-    journal_write(s->journal, b);
+    bpin(b);
+    s->super_buf = b;
     brelse(b);
+    uint32_t n = s->disk.ibitmap_blocks + s->disk.bbitmap_blocks;
+    for (uint32_t i = 0; i < n; i++) {
+        int inodes = i < s->disk.ibitmap_blocks;
+        uint32_t k = inodes ? i : i - s->disk.ibitmap_blocks;
+        uint32_t block = (inodes ? s->disk.ibitmap_start : s->disk.bbitmap_start) + k;
+        if ((err = bread(s->dev, block, &b)) != 0)
+            return err;
+        uint32_t crc = journal_crc32c(b->data, MFS_BLOCK_SIZE);
+        if (crc != s->disk.bitmap_crc[i]) {
+            brelse(b);
+            return refuse(s->dev, "%s bitmap block %u does not match its checksum (0x%x, the superblock says 0x%x)",
+                          inodes ? "inode" : "block", k, crc, s->disk.bitmap_crc[i]);
+        }
+        bpin(b);
+        s->bitmap_buf[i] = b;
+        brelse(b);
+    }
     return 0;
 }
 
@@ -217,6 +275,12 @@ int mfs_mount(struct blkdev *d, struct super_block **out)
     brelse(b);
     if ((err = check_super(d, &s->disk)) != 0)
         goto fail;
+    mfs_crc_patch_init();
+    if ((err = load_bitmaps(s)) != 0) {
+        if (err == -EIO)
+            kprintf("mfs: %s: refusing to mount: a bitmap block cannot be read\n", blk_name(d));
+        goto fail;
+    }
     if ((err = mfs_count_free(s)) != 0) {
         kprintf("mfs: %s: refusing to mount: a bitmap cannot be read\n", blk_name(d));
         goto fail;
@@ -235,6 +299,17 @@ int mfs_mount(struct blkdev *d, struct super_block **out)
     sb->s_op = &mfs_sops;
     sb->priv = s;
     s->vfs = sb;
+    if (s->disk.state == MFS_STATE_DIRTY) { /* not unmounted: a crash may have left orphans */
+        int n = mfs_free_orphans(s);
+        if (n < 0) {
+            kprintf("mfs: %s: refusing to mount: orphan inodes left by a crash cannot be freed (%s)\n",
+                    blk_name(d), errno_name(n));
+            err = n == -ENOMEM ? n : -EUCLEAN;
+            goto fail;
+        }
+        if (n > 0)
+            kprintf("mfs: %s: freed %d orphan inode%s left by a crash\n", blk_name(d), n, n == 1 ? "" : "s");
+    }
     if ((err = mfs_iget(s, s->disk.root_ino, &root)) != 0) {
         kprintf("mfs: %s: refusing to mount: the root directory (inode %u) is unreadable or corrupt\n", blk_name(d),
                 s->disk.root_ino);
@@ -267,6 +342,7 @@ fail:
         inode_put(root);
     mfs_icache_drop_unused(s);
     journal_close(s->journal);
+    unpin_metadata(s);
     bcache_invalidate(d);
     kfree(s->pending_free);
     kfree(s->dir_checked);
@@ -340,6 +416,7 @@ static int mfs_put_super(struct super_block *sb)
     int err2 = journal_close(s->journal);
     int err3 = blk_flush(s->dev);
     mfs_icache_drop_unused(s);
+    unpin_metadata(s);
     bcache_invalidate(s->dev);
     kfree(s->pending_free);
     kfree(s->dir_checked);
