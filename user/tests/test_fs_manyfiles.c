@@ -15,12 +15,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void name_of(char *buf, size_t len, int i)
 {
     /* Names of varying length, so entries do not all have one size. */
     snprintf(buf, len, "file-%d%.*s", i, i % 23, "-abcdefghijklmnopqrstuvw");
+}
+
+/* Seconds since the previous call: each phase's time, for a slow directory. */
+static double phase_seconds(void)
+{
+    static struct timespec last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double s = (now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9;
+    last = now;
+    return s;
 }
 
 /* Number of entries besides . and ..; seen[i] counts name i; -1 on error. */
@@ -65,6 +77,7 @@ int main(int argc, char **argv)
     unsigned char *seen = malloc(count);
     char name[64], path[96];
     mkdir("d", 0755);
+    phase_seconds();
 
     int failed_at = -1, err = 0;
     for (int i = 0; i < count && failed_at < 0; i++) {
@@ -77,6 +90,7 @@ int main(int argc, char **argv)
             close(fd);
     }
     t_check("create-all", failed_at < 0, "file %d: %s", failed_at, t_errname(err));
+    t_note("create %d files: %.1f s", count, phase_seconds());
 
     failed_at = -1;
     for (int i = 0; i < count && failed_at < 0; i++) {
@@ -87,6 +101,7 @@ int main(int argc, char **argv)
             failed_at = i;
     }
     t_check("stat-all", failed_at < 0, "file %d missing or wrong size", failed_at);
+    t_note("stat %d files: %.1f s", count, phase_seconds());
 
     int strays;
     long n = count_entries("d", seen, count, &strays);
@@ -115,6 +130,7 @@ int main(int argc, char **argv)
             failed_at = i, err = errno;
     }
     t_check("unlink-half", failed_at < 0, "file %d: %s", failed_at, t_errname(err));
+    t_note("readdir, unlink %d files: %.1f s", count / 2, phase_seconds());
     n = count_entries("d", seen, count, &strays);
     int wrong = 0;
     for (int i = 0; i < count; i++)
@@ -148,6 +164,7 @@ int main(int argc, char **argv)
             failed_at = i, err = errno;
     }
     t_check("unlink-rest", failed_at < 0, "file %d: %s", failed_at, t_errname(err));
+    t_note("readdir, recreate 100, unlink %d files: %.1f s", count / 2, phase_seconds());
     n = count_entries("d", seen, count, &strays);
     t_check("readdir-empty", n == 0, "%ld entries left", n);
     t_check("rmdir", rmdir("d") == 0, "%s", t_errname(errno));

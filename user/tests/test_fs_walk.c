@@ -4,11 +4,18 @@
  * file; tools/test-corrupt.py runs it on corrupted images.
  *   test_fs_walk [ROOT [PROBE_DIR]]   (default / and /home; no arguments on
  *                                      the host: a small tree of its own)
+ *   test_fs_walk --disks MNT DEV...   for each DEV (/dev/vdb ...): mount it
+ *                                      (MFS) on MNT, walk MNT, probe MNT/home
+ *                                      (or MNT), unmount; one verdict per DEV
  * It passes iff every failing call failed with EIO (or, for the probe file,
  * ENOSPC/EROFS: a damaged file system may refuse writes), and nothing it read
  * was nonsense: names are non-empty without '/', file types are real types,
  * sizes are not negative, read() never returns more than st_size promised
  * beyond a growing file. /dev and /proc are skipped (devices block or never end).
+ * With --disks, a DEV may also be refused at mount (EUCLEAN, EIO or EINVAL:
+ * the kernel says why in one line), and an accepted one must unmount; the
+ * lines `# disk DEV: begin` and `ok disk-DEV` / `FAIL disk-DEV: why` frame
+ * each disk so the harness can tell which disk a kernel message belongs to.
  */
 #include "testlib.h"
 
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,9 +133,13 @@ static void walk(const char *path, int depth)
     closedir(d);
 }
 
-/* Create, write, read back, remove: on a damaged file system the write may be refused. */
-static void probe(const char *dir)
+/*
+ * Create, write, read back, remove; on a damaged file system the write may be
+ * refused. Returns NULL, or what went wrong (a static string).
+ */
+static const char *probe(const char *dir)
 {
+    static char why[160];
     char path[512];
     snprintf(path, sizeof path, "%s/walk-probe.%d", dir, (int)getpid());
     for (size_t i = 0; i < sizeof buf; i++)
@@ -135,28 +147,93 @@ static void probe(const char *dir)
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         int e = errno;
-        t_check("probe-create", e == EIO || e == ENOSPC || e == EROFS, "%s", t_errname(e));
-        return;
+        if (e == EIO || e == ENOSPC || e == EROFS)
+            return NULL;
+        snprintf(why, sizeof why, "probe create: %s", t_errname(e));
+        return why;
     }
+    why[0] = 0;
     ssize_t w = write(fd, buf, sizeof buf);
     int e = errno;
-    if (w < 0)
-        t_check("probe-write", e == EIO || e == ENOSPC || e == EROFS, "%s", t_errname(e));
-    else {
+    if (w < 0) {
+        if (e != EIO && e != ENOSPC && e != EROFS)
+            snprintf(why, sizeof why, "probe write: %s", t_errname(e));
+    } else {
         static char back[sizeof buf];
         ssize_t r = pread(fd, back, sizeof back, 0);
-        t_check("probe-read-back", r == w && !memcmp(back, buf, w), "wrote %zd, read %zd", w, r);
-        int s = fsync(fd);
-        t_check("probe-fsync", s == 0 || errno == EIO, "%s", t_errname(errno));
+        if (r != w || memcmp(back, buf, w))
+            snprintf(why, sizeof why, "probe read back: wrote %zd, read %zd", w, r);
+        else if (fsync(fd) < 0 && errno != EIO)
+            snprintf(why, sizeof why, "probe fsync: %s", t_errname(errno));
     }
     close(fd);
-    if (unlink(path) < 0)
-        t_check("probe-unlink", errno == EIO, "%s", t_errname(errno));
+    if (unlink(path) < 0 && errno != EIO && !why[0])
+        snprintf(why, sizeof why, "probe unlink: %s", t_errname(errno));
+    return why[0] ? why : NULL;
+}
+
+/* The walk's verdict: NULL if it passed, else why (a static string). */
+static const char *walk_verdict(void)
+{
+    static char why[160];
+    if (dirs == 0 || (files == 0 && eio == 0))
+        snprintf(why, sizeof why, "found nothing: %ld directories, %ld files", dirs, files);
+    else if (other_errors)
+        snprintf(why, sizeof why, "%ld calls failed with something else than EIO", other_errors);
+    else if (nonsense)
+        snprintf(why, sizeof why, "%ld results were nonsense", nonsense);
+    else
+        return NULL;
+    return why;
+}
+
+/*
+ * Mount DEV on MNT, walk it, probe it, unmount it: one `ok disk-vdX` or
+ * `FAIL disk-vdX: why` line. A refusal at mount is an answer too.
+ */
+static void check_disk(const char *mnt, const char *dev)
+{
+    const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+    char test[64];
+    snprintf(test, sizeof test, "disk-%s", name);
+    dirs = files = bytes = entries = eio = other_errors = nonsense = 0;
+    t_note("disk %s: begin", name);
+    if (mount(dev, mnt, "mfs", 0, NULL) < 0) {
+        int e = errno;
+        t_note("disk %s: refused: %s", name, t_errname(e));
+        t_check(test, e == EUCLEAN || e == EIO || e == EINVAL, "mount refused with %s (not EUCLEAN, EIO or EINVAL)",
+                t_errname(e));
+        return;
+    }
+    walk(mnt, 0);
+    t_note("disk %s: walk: %ld directories, %ld files, %ld bytes, %ld EIO", name, dirs, files, bytes, eio);
+    const char *why = walk_verdict();
+    char home[512];
+    snprintf(home, sizeof home, "%s/home", mnt);
+    struct stat st;
+    const char *probe_why = probe(lstat(home, &st) == 0 && S_ISDIR(st.st_mode) ? home : mnt);
+    if (!why)
+        why = probe_why;
+    int u = umount2(mnt, 0);
+    int ue = errno;
+    if (!why && u < 0) {
+        static char uwhy[64];
+        snprintf(uwhy, sizeof uwhy, "umount: %s", t_errname(ue));
+        why = uwhy;
+    }
+    t_check(test, why == NULL, "%s", why ? why : "");
 }
 
 int main(int argc, char **argv)
 {
     t_begin("test_fs_walk");
+    if (argc > 2 && !strcmp(argv[1], "--disks")) {
+        const char *mnt = argv[2];
+        mkdir(mnt, 0755);
+        for (int i = 3; i < argc; i++)
+            check_disk(mnt, argv[i]);
+        return t_end();
+    }
     const char *root = argc > 1 ? argv[1] : NULL;
     const char *probe_dir = argc > 2 ? argv[2] : "/home";
     if (!root) {
@@ -174,12 +251,10 @@ int main(int argc, char **argv)
     }
     walk(root, 0);
     t_note("walk: %ld directories, %ld files, %ld bytes, %ld EIO", dirs, files, bytes, eio);
-    t_check("walk-found-something", dirs > 0 && (files > 0 || eio > 0), "%ld directories, %ld files", dirs,
-            files);
-    t_check("walk-errors-are-eio", other_errors == 0, "%ld calls failed with something else than EIO",
-            other_errors);
-    t_check("walk-no-nonsense", nonsense == 0, "%ld results were nonsense", nonsense);
-    probe(probe_dir);
+    const char *why = walk_verdict();
+    t_check("walk", why == NULL, "%s", why ? why : "");
+    why = probe(probe_dir);
+    t_check("probe", why == NULL, "%s", why ? why : "");
     if (argc <= 1)
         t_scratch_cleanup();
     return t_end();
