@@ -121,7 +121,7 @@ struct inode_operations {
                   struct inode *victim);
     /* Does the directory hold anything but . and ..? */
     int (*is_empty)(struct inode *dir);
-    /* Entry number >= *pos: fill name, ino, type and advance *pos; 0, or 1 at the end. */
+    /* Entry number >= *pos: fill name, ino, type and advance *pos; 0, 1 at the end, or -EIO. */
     int (*readdir)(struct inode *dir, uint64_t *pos, char *name, uint64_t *ino, int *type);
     /* Change the size (O_TRUNC, ftruncate). */
     int (*truncate)(struct inode *inode, uint64_t size);

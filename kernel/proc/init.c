@@ -83,6 +83,8 @@ static void init_task_start(void)
     int err = do_execve(init_argv[0], init_argv, init_envp);
     if (err < 0) {
         kprintf("init: cannot exec %s: %s\n", init_argv[0], errno_name(err));
+        vfs_shutdown(0); /* nothing else runs yet: leave the disk clean, as a normal power-off does */
+        blk_report();
         kprintf("keel: init exited with status 127\n");
         qemu_exit(EXIT_FAIL);
     }

@@ -176,7 +176,7 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
     }
     char name[NAME_MAX + 1];
     size_t used = 0;
-    int full = 0;
+    int full = 0, read_err = 0;
     mutex_lock(&f->lock);
     uint64_t pos = f->offset;
     mutex_lock(&vfs_lock);
@@ -191,9 +191,14 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
             struct dentry *up = mount_follow_up(d);
             strlcpy(name, "..", sizeof name);
             ino = up->parent->inode->ino, type = DT_DIR, next = 2;
-        } else if (d->dead || !dir->i_op || !dir->i_op->readdir ||
-                   dir->i_op->readdir(dir, &next, name, &ino, &type)) {
+        } else if (d->dead || !dir->i_op || !dir->i_op->readdir) {
             break;
+        } else {
+            int r = dir->i_op->readdir(dir, &next, name, &ino, &type);
+            if (r < 0)
+                read_err = r; /* reported now if nothing was gathered, else by the next call */
+            if (r)
+                break;
         }
         size_t n = put_dirent(buf + used, count - used, name, ino, type, next);
         if (!n) {
@@ -207,6 +212,10 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
     mutex_unlock(&f->lock); /* never hold a spinlock while touching user memory */
     if (used == 0 && full) {
         ret = -EINVAL; /* the buffer cannot hold the next entry */
+        goto out;
+    }
+    if (used == 0 && read_err) {
+        ret = read_err; /* a directory block could not be read (-EIO) */
         goto out;
     }
     if (used && copy_to_user(dirp, buf, used)) {

@@ -415,8 +415,9 @@ static int mfs_readdir(struct inode *dir, uint64_t *pos, char *name, uint64_t *i
     uint64_t at = *pos < 2 ? 0 : *pos - 2;
     for (uint32_t lblk = (uint32_t)(at / MFS_BLOCK_SIZE); lblk < nblocks(dir); lblk++) {
         struct buf *b;
-        if (read_block(dir, lblk, &b) != 0)
-            return 1; /* the error is printed; the listing ends there */
+        int err = read_block(dir, lblk, &b);
+        if (err)
+            return err; /* printed already; getdents64 returns -EIO */
         uint32_t from = lblk == at / MFS_BLOCK_SIZE ? (uint32_t)(at % MFS_BLOCK_SIZE) : 0;
         for (uint32_t off = 0; off < MFS_BLOCK_SIZE; off += DENT(b, off)->rec_len) {
             struct mfs_dirent *e = DENT(b, off);
