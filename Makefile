@@ -123,7 +123,7 @@ run: $(BUILD)/kernel.elf $(INITRD) $(QEMU_DISK) | deps
 # ---- grading and tests ----------------------------------------------------------
 GRADE_LAB := $(or $(LAB),base)
 J ?= $(shell nproc)
-grade: $(BUILD)/kernel.elf $(INITRD) | deps
+grade: $(BUILD)/kernel.elf $(INITRD) build/user/disk.img build/tools/fsck.mfs | deps
 	@python3 grading/lab-$(GRADE_LAB).py --build $(BUILD) -j $(J) $(if $(T),-T $(T)) \
 	  $(if $(filter 1,$(GDB)),--gdb) \
 	  --rerun-hint "make grade LAB=$(GRADE_LAB)$(if $(filter 1,$(SOL)), SOL=1)" $(GRADE_FLAGS)

@@ -210,6 +210,7 @@ def main():
         body = ktest_body(n) if n in BASE_KTESTS else shared_ktest_body(n, extra)
         register_test("base/ktest_" + n, body, points=2, timeout=40, title="ktest %s" % n)
     import base_user  # noqa: F401  (processes and user space: registers its tests on import)
+    import storage  # noqa: F401  (/ on MFS, persistence, the file-system tests)
     run_tests()
 
 

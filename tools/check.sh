@@ -50,6 +50,8 @@ step docs                 make docs
 
 # 2. Kernel tests under QEMU (TCG), -smp 1 and -smp 4 inside each grader.
 step grade-base-sol       make grade LAB=base SOL=1 J="$J"
+step powerloss            python3 tools/powerloss.py --runs 20 --seed 1 --smp 4 -j "$J"
+step corrupt-images       python3 tools/test-corrupt.py --seeds 200 -j "$J"
 step grade-base-student   make grade LAB=base J="$J"
 step grade-9a-sol         make grade LAB=9a SOL=1 J="$J"
 step honesty-9a           make grade LAB=9a J="$J" GRADE_FLAGS=--expect-fail
