@@ -263,7 +263,8 @@ int mfs_mount(struct blkdev *d, struct super_block **out)
         return err == -ENOMEM ? err : -EUCLEAN;
     }
     if (replayed)
-        kprintf("mfs: %s: replayed %d journal blocks of an interrupted transaction\n", blk_name(d), replayed);
+        kprintf("mfs: %s: not cleanly unmounted: replayed the journal's last transaction (%d blocks)\n",
+                blk_name(d), replayed);
 
     /* The replay may have rewritten the superblock: read and check it again. */
     struct buf *b;
