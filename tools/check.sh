@@ -58,6 +58,8 @@ step honesty-9a           make grade LAB=9a J="$J" GRADE_FLAGS=--expect-fail
 step handout-9a           tools/test-handout.sh 9a
 step grader-reports-panic python3 grading/selftest.py --build build/sol
 step gdb-session          tools/test-gdb.sh build/sol
+# The pristine image every test copied from must still be clean.
+step disk-image-clean     build/tools/fsck.mfs -n build/user/disk.img
 
 echo
 if [ $failed -gt 0 ]; then
