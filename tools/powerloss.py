@@ -224,6 +224,8 @@ class Boot:
 
     def _read(self):
         for raw in self.proc.stdout:
+            if not raw.endswith(b"\n"):
+                break  # the kill cut this last line short: "synced f5 178082 57" is not a record
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             self.lines.append(line)
             if self.on_line:
