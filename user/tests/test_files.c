@@ -19,29 +19,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    ssize_t n = write(fd, text, strlen(text));
-    close(fd);
-    return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* The whole file as a string in buf; "" if it cannot be read. */
-static const char *read_file(const char *path, char *buf, size_t len)
-{
-    buf[0] = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return buf;
-    ssize_t n = read(fd, buf, len - 1);
-    buf[n > 0 ? n : 0] = 0;
-    close(fd);
-    return buf;
-}
-
 static void test_open_flags(void)
 {
     int fd = open("a", O_RDWR | O_CREAT | O_EXCL, 0644);
@@ -60,21 +37,21 @@ static void test_open_flags(void)
     longname[sizeof longname - 1] = 0;
     t_errno("open-long-name-enametoolong", open(longname, O_RDONLY | O_CREAT, 0644), ENAMETOOLONG);
 
-    write_file("t", "hello world");
+    t_write_file("t", "hello world");
     fd = open("t", O_RDWR | O_TRUNC);
     struct stat st;
     fstat(fd, &st);
     t_check("open-o-trunc", st.st_size == 0, "size %ld", (long)st.st_size);
     close(fd);
 
-    write_file("ap", "abc");
+    t_write_file("ap", "abc");
     fd = open("ap", O_WRONLY | O_APPEND);
     lseek(fd, 0, SEEK_SET);
     ssize_t w = write(fd, "def", 3);
     off_t pos = lseek(fd, 0, SEEK_CUR);
     close(fd);
     char buf[64];
-    t_check("open-o-append", w == 3 && pos == 6 && !strcmp(read_file("ap", buf, sizeof buf), "abcdef"),
+    t_check("open-o-append", w == 3 && pos == 6 && !strcmp(t_read_file("ap", buf, sizeof buf), "abcdef"),
             "file \"%s\", offset %ld", buf, (long)pos);
     fd = open("ap", O_RDONLY);
     errno = 0;
@@ -150,7 +127,7 @@ static void test_read_write_seek(void)
 
 static void test_unlink_open(void)
 {
-    write_file("gone", "still here");
+    t_write_file("gone", "still here");
     int fd = open("gone", O_RDONLY);
     int r = unlink("gone");
     struct stat st;
@@ -171,23 +148,23 @@ static void test_unlink_open(void)
 static void test_rename_link(void)
 {
     char buf[64];
-    write_file("r1", "one");
+    t_write_file("r1", "one");
     int r = rename("r1", "r2");
-    t_check("rename-moves", r == 0 && access("r1", F_OK) < 0 && !strcmp(read_file("r2", buf, sizeof buf), "one"),
+    t_check("rename-moves", r == 0 && access("r1", F_OK) < 0 && !strcmp(t_read_file("r2", buf, sizeof buf), "one"),
             "rename %d", r);
-    write_file("r3", "three");
+    t_write_file("r3", "three");
     r = rename("r3", "r2");
-    t_check("rename-replaces", r == 0 && access("r3", F_OK) < 0 && !strcmp(read_file("r2", buf, sizeof buf), "three"),
+    t_check("rename-replaces", r == 0 && access("r3", F_OK) < 0 && !strcmp(t_read_file("r2", buf, sizeof buf), "three"),
             "rename %d, r2 holds \"%s\"", r, buf);
     mkdir("rd", 0755);
     r = rename("r2", "rd/r2");
-    t_check("rename-into-directory", r == 0 && !strcmp(read_file("rd/r2", buf, sizeof buf), "three"), "rename %d", r);
+    t_check("rename-into-directory", r == 0 && !strcmp(t_read_file("rd/r2", buf, sizeof buf), "three"), "rename %d", r);
     mkdir("rd/sub", 0755);
     errno = 0;
     t_errno("rename-dir-into-itself-einval", rename("rd", "rd/sub/rd"), EINVAL);
     t_errno("rename-missing-enoent", rename("nothing", "x"), ENOENT);
 
-    write_file("l1", "linked");
+    t_write_file("l1", "linked");
     r = link("l1", "l2");
     struct stat a, b;
     stat("l1", &a);
@@ -197,7 +174,7 @@ static void test_rename_link(void)
             (long)b.st_ino);
     unlink("l1");
     stat("l2", &b);
-    t_check("link-count-after-unlink", b.st_nlink == 1 && !strcmp(read_file("l2", buf, sizeof buf), "linked"),
+    t_check("link-count-after-unlink", b.st_nlink == 1 && !strcmp(t_read_file("l2", buf, sizeof buf), "linked"),
             "nlink %ld", (long)b.st_nlink);
     errno = 0;
     t_errno("link-exists-eexist", link("l2", "l2"), EEXIST);
@@ -254,8 +231,8 @@ static int find(char names[][16], int n, const char *name)
 static void test_getdents(void)
 {
     mkdir("gd", 0755);
-    write_file("gd/x", "");
-    write_file("gd/y", "");
+    t_write_file("gd/x", "");
+    t_write_file("gd/y", "");
     mkdir("gd/z", 0755);
     char names[16][16];
     unsigned char types[16];
@@ -294,7 +271,7 @@ static void test_dirs(void)
     errno = 0;
     t_errno("mkdir-exists-eexist", mkdir("m", 0755), EEXIST);
     t_errno("mkdir-missing-parent-enoent", mkdir("nope/m", 0755), ENOENT);
-    write_file("m/f", "x");
+    t_write_file("m/f", "x");
     t_errno("rmdir-not-empty-enotempty", rmdir("m"), ENOTEMPTY);
     t_errno("rmdir-file-enotdir", rmdir("m/f"), ENOTDIR);
     t_errno("unlink-directory-eisdir", unlink("m"), EISDIR);
@@ -310,13 +287,13 @@ static void test_dirs(void)
         top[0] = 0;
     mkdir("p", 0755);
     mkdir("p/q", 0755);
-    write_file("p/f", "pf");
+    t_write_file("p/f", "pf");
     int r = chdir("p/q");
     char *c = getcwd(cwd, sizeof cwd);
     size_t tl = strlen(top);
     t_check("chdir-getcwd", r == 0 && c && !strncmp(cwd, top, tl) && !strcmp(cwd + tl, "/p/q"), "cwd %s", cwd);
-    t_check("dotdot-path", !strcmp(read_file("../f", buf, sizeof buf), "pf") &&
-                               !strcmp(read_file("./.././q/../f", buf, sizeof buf), "pf"),
+    t_check("dotdot-path", !strcmp(t_read_file("../f", buf, sizeof buf), "pf") &&
+                               !strcmp(t_read_file("./.././q/../f", buf, sizeof buf), "pf"),
             "cannot read ../f");
     r = chdir("../..");
     c = getcwd(cwd, sizeof cwd);
@@ -337,7 +314,7 @@ static void test_dirs(void)
 
 static void test_fds(void)
 {
-    write_file("fd", "0123456789");
+    t_write_file("fd", "0123456789");
     int fd = open("fd", O_RDONLY);
     int d = dup(fd);
     char c;
@@ -407,7 +384,7 @@ static void test_umask(void)
 
 static void test_stat(void)
 {
-    write_file("s", "12345");
+    t_write_file("s", "12345");
     struct stat st, lst, fst;
     int fd = open("s", O_RDONLY);
     int r = stat("s", &st) | lstat("s", &lst) | fstat(fd, &fst);

@@ -17,28 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    ssize_t n = write(fd, text, strlen(text));
-    close(fd);
-    return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-static const char *read_file(const char *path, char *buf, size_t len)
-{
-    buf[0] = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return buf;
-    ssize_t n = read(fd, buf, len - 1);
-    buf[n > 0 ? n : 0] = 0;
-    close(fd);
-    return buf;
-}
-
 static ino_t ino_of(const char *path)
 {
     struct stat st;
@@ -54,35 +32,35 @@ static nlink_t nlink_of(const char *path)
 static void test_files(void)
 {
     char buf[64];
-    write_file("a", "alpha");
-    write_file("b", "beta");
+    t_write_file("a", "alpha");
+    t_write_file("b", "beta");
     ino_t ia = ino_of("a");
     t_check("replace-file", rename("a", "b") == 0, "%s", t_errname(errno));
-    t_check("replace-file-content", !strcmp(read_file("b", buf, sizeof buf), "alpha") && ino_of("b") == ia,
+    t_check("replace-file-content", !strcmp(t_read_file("b", buf, sizeof buf), "alpha") && ino_of("b") == ia,
             "b holds \"%s\"", buf);
     t_check("replace-file-source-gone", access("a", F_OK) < 0 && errno == ENOENT, "a still exists");
 
     mkdir("d1", 0755);
     mkdir("d2", 0755);
-    write_file("d1/x", "moved");
+    t_write_file("d1/x", "moved");
     t_check("across-dirs", rename("d1/x", "d2/y") == 0, "%s", t_errname(errno));
-    t_check("across-dirs-content", !strcmp(read_file("d2/y", buf, sizeof buf), "moved") &&
+    t_check("across-dirs-content", !strcmp(t_read_file("d2/y", buf, sizeof buf), "moved") &&
             access("d1/x", F_OK) < 0, "d2/y holds \"%s\"", buf);
-    write_file("d1/z", "other");
+    t_write_file("d1/z", "other");
     t_check("across-dirs-replace", rename("d2/y", "d1/z") == 0 &&
-            !strcmp(read_file("d1/z", buf, sizeof buf), "moved"), "d1/z holds \"%s\"", buf);
+            !strcmp(t_read_file("d1/z", buf, sizeof buf), "moved"), "d1/z holds \"%s\"", buf);
 
     /* An open file keeps its data through a rename and a replacement. */
-    write_file("open1", "kept");
+    t_write_file("open1", "kept");
     int fd = open("open1", O_RDONLY);
-    write_file("open2", "new");
+    t_write_file("open2", "new");
     rename("open2", "open1");
     ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
     buf[n > 0 ? n : 0] = 0;
     t_check("replaced-file-still-open", n == 4 && !strcmp(buf, "kept"), "read \"%s\"", buf);
     close(fd);
 
-    t_check("same-name-noop", rename("b", "b") == 0 && !strcmp(read_file("b", buf, sizeof buf), "alpha"),
+    t_check("same-name-noop", rename("b", "b") == 0 && !strcmp(t_read_file("b", buf, sizeof buf), "alpha"),
             "%s", t_errname(errno));
     link("b", "b2");
     t_check("same-inode-noop", rename("b", "b2") == 0, "%s", t_errname(errno));
@@ -103,7 +81,7 @@ static void test_dirs(void)
     mkdir("p1", 0755);
     mkdir("p2", 0755);
     mkdir("p1/sub", 0755);
-    write_file("p1/sub/f", "inside");
+    t_write_file("p1/sub/f", "inside");
     nlink_t n1 = nlink_of("p1"), n2 = nlink_of("p2");
     t_check("dir-across", rename("p1/sub", "p2/sub2") == 0, "%s", t_errname(errno));
     t_check("dir-across-dotdot", ino_of("p2/sub2/..") == ino_of("p2") && ino_of("p2/sub2/f") != 0,
@@ -123,13 +101,13 @@ static void test_dirs(void)
             (long)nlink_of("p2"), (long)n2);
 
     mkdir("full", 0755);
-    write_file("full/x", "x");
+    t_write_file("full/x", "x");
     mkdir("d", 0755);
     t_errno("dir-onto-nonempty-enotempty", rename("d", "full"), ENOTEMPTY);
     mkdir("d/child", 0755);
     t_errno("dir-into-own-subdir-einval", rename("d", "d/child/d"), EINVAL);
     t_errno("dir-into-itself-einval", rename("d", "d/d"), EINVAL);
-    write_file("file", "f");
+    t_write_file("file", "f");
     t_errno("dir-onto-file-enotdir", rename("d", "file"), ENOTDIR);
     t_errno("file-onto-dir-eisdir", rename("file", "d"), EISDIR);
     t_check("failed-renames-changed-nothing", ino_of("d/child") && ino_of("full/x") && ino_of("file"),
@@ -140,7 +118,7 @@ static void test_dirs(void)
  * must never be missing and every read must be one whole version. */
 static void test_atomic_replace(void)
 {
-    write_file("target", "version-000");
+    t_write_file("target", "version-000");
     pid_t pid = fork();
     if (pid == 0) {
         for (int i = 0; i < 4000; i++) {
@@ -161,10 +139,10 @@ static void test_atomic_replace(void)
     for (int i = 1; i <= 300; i++) {
         char text[32];
         snprintf(text, sizeof text, "version-%03d", i);
-        if (write_file("target.new", text) < 0 || rename("target.new", "target") < 0)
+        if (t_write_file("target.new", text) < 0 || rename("target.new", "target") < 0)
             bad++;
     }
-    write_file("stop", "");
+    t_write_file("stop", "");
     int status;
     waitpid(pid, &status, 0);
     t_check("atomic-replace-writer", bad == 0, "%d renames failed", bad);

@@ -195,6 +195,28 @@ void t_msleep(long ms)
         ;
 }
 
+int t_write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+const char *t_read_file(const char *path, char *buf, size_t len)
+{
+    buf[0] = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return buf;
+    ssize_t n = read(fd, buf, len - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(fd);
+    return buf;
+}
+
 void t_note(const char *fmt, ...)
 {
     char text[900];

@@ -10,6 +10,7 @@
 #define TESTLIB_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 void t_begin(const char *prog);
@@ -30,6 +31,10 @@ void t_scratch_cleanup(void);
 const char *t_status(int status);
 /* Sleeps for ms milliseconds with nanosleep. */
 void t_msleep(long ms);
+/* Creates or truncates path and writes text: 0, or -1 with errno set. */
+int t_write_file(const char *path, const char *text);
+/* The whole file (up to len - 1 bytes) as a string in buf; "" if it cannot be read. */
+const char *t_read_file(const char *path, char *buf, size_t len);
 /* A line of diagnostics, not counted: `# ...`. */
 void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
