@@ -271,9 +271,7 @@ static const struct inode_operations ramfs_dir_iops = {
     .is_empty = ramfs_is_empty,
     .readdir = ramfs_readdir,
 };
-static const struct file_operations ramfs_dir_fops = {
-    .poll = ramfs_poll,
-};
+static const struct file_operations ramfs_dir_fops = {0}; /* poll(2)'s default (ready) is right for directories */
 static const struct super_operations ramfs_sops = {
     .evict_inode = ramfs_evict,
 };

@@ -118,12 +118,6 @@ static long ramfs_write(struct file *f, const void *buf, size_t n, uint64_t off)
     return done ? (long)done : err;
 }
 
-int ramfs_poll(struct file *f)
-{
-    (void)f;
-    return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-}
-
 void ramfs_file_evict(struct inode *inode)
 {
     struct ramfs_file *rf = inode->priv;
@@ -138,5 +132,4 @@ const struct inode_operations ramfs_file_iops = {
 const struct file_operations ramfs_file_fops = {
     .read = ramfs_read,
     .write = ramfs_write,
-    .poll = ramfs_poll,
 };

@@ -33,4 +33,3 @@ extern const struct inode_operations ramfs_file_iops;
 extern const struct file_operations ramfs_file_fops;
 /* Free a regular file's pages (its last reference and last name are gone). */
 void ramfs_file_evict(struct inode *inode);
-int ramfs_poll(struct file *f);

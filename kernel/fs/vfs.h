@@ -133,7 +133,7 @@ struct file_operations {
     long (*read)(struct file *f, void *buf, size_t n, uint64_t off);
     long (*write)(struct file *f, const void *buf, size_t n, uint64_t off);
     long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
-    int (*poll)(struct file *f);     /* POLLIN | POLLOUT | ... ready right now */
+    int (*poll)(struct file *f);     /* POLLIN | POLLOUT | ... ready right now; NULL: always ready, as files are */
     void (*release)(struct file *f); /* the last reference is gone */
     /* Make the file's data (and with !datasync its metadata) durable: fsync/fdatasync. */
     int (*fsync)(struct file *f, int datasync);

@@ -451,12 +451,6 @@ const struct inode_operations mfs_dir_iops = {
     .readdir = mfs_readdir,
 };
 
-static int mfs_dir_poll(struct file *f)
-{
-    (void)f;
-    return POLLIN | POLLOUT;
-}
-
 /* fsync on a directory: its entries are metadata, durable once the journal is. */
 static int mfs_dir_fsync(struct file *f, int datasync)
 {
@@ -465,6 +459,5 @@ static int mfs_dir_fsync(struct file *f, int datasync)
 }
 
 const struct file_operations mfs_dir_fops = {
-    .poll = mfs_dir_poll,
     .fsync = mfs_dir_fsync,
 };

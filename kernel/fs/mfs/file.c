@@ -476,12 +476,6 @@ static int mfs_open(struct inode *inode, struct file *f)
     return page_cache_attach(inode, &mfs_page_ops);
 }
 
-static int mfs_poll(struct file *f)
-{
-    (void)f;
-    return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-}
-
 void mfs_file_evict(struct inode *inode)
 {
     page_cache_drop_inode(inode);
@@ -495,6 +489,5 @@ const struct file_operations mfs_file_fops = {
     .open = mfs_open,
     .read = mfs_read,
     .write = mfs_write,
-    .poll = mfs_poll,
     .fsync = mfs_fsync,
 };
