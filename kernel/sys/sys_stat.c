@@ -209,7 +209,7 @@ long sys_getdents64(int fd, uaddr_t dirp, size_t count)
         pos = next;
     }
     mutex_unlock(&vfs_lock);
-    mutex_unlock(&f->lock); /* never hold a spinlock while touching user memory */
+    mutex_unlock(&f->lock); /* never hold vfs or file locks while touching user memory: a fault there may need them */
     if (used == 0 && full) {
         ret = -EINVAL; /* the buffer cannot hold the next entry */
         goto out;
