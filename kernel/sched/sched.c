@@ -209,6 +209,9 @@ void sched_wake_sleeper(struct task *t)
  * sleeper under rq_lock; a sleeper checks for signals under rq_lock before
  * it sleeps. Either the sleeper sees the signal or the sender sees it asleep.
  */
+#define SLEEP_RECHECK_NS 50000000ull /* 50 ms */
+volatile uint64_t late_wakeups;
+
 void sleep_on_flag(volatile int *flag, const char *reason)
 {
     struct task *t = current_task();
@@ -222,9 +225,15 @@ void sleep_on_flag(volatile int *flag, const char *reason)
     while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
         t->state = TASK_SLEEPING;
         t->block_reason = reason;
-        t->wake_ns = UINT64_MAX; /* only the waker's sched_wake_sleeper() ends it */
+        /* The waker's sched_wake_sleeper() ends the sleep; the timer also
+         * looks again after SLEEP_RECHECK_NS, so a wake-up that went missing
+         * costs a tick instead of the machine (and is counted). */
+        uint64_t deadline = time_ns() + SLEEP_RECHECK_NS;
+        t->wake_ns = deadline;
         sched();
         t->block_reason = NULL;
+        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE) && time_ns() >= deadline)
+            __atomic_add_fetch(&late_wakeups, 1, __ATOMIC_RELAXED);
     }
     spin_unlock(&rq_lock);
 }

@@ -31,6 +31,8 @@ void yield_poll(const char *reason);
  * wake-up between the test and the sleep is not lost.
  */
 void sleep_on_flag(volatile int *flag, const char *reason);
+/* Sleeps that found their flag set only when the timer looked again (a lost wake-up). */
+extern volatile uint64_t late_wakeups;
 /* Sleep until time_ns() reaches deadline (returns early with -EINTR on a signal).
  * Deadlines use the same clock as clock_gettime, so sleeps and clocks agree. */
 int sleep_until_ns(uint64_t deadline);
