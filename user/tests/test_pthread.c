@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -172,6 +173,64 @@ static void test_tls(void)
     t_check("threads-share-pid", same_pid, "getpid differs between threads");
 }
 
+/* ---- first touch of one page by every thread at once ---- */
+
+enum { TOUCH_ROUNDS = 200 };
+static volatile uint64_t *touch_page;
+static pthread_barrier_t touch_barrier;
+static uint64_t fallback_page[512];
+
+/* Each round every thread writes its own word of a page nobody has touched
+ * yet, released together by a barrier: several threads take the page fault
+ * for the same page at once. The ones that lose the race must find the page
+ * already mapped and carry on, not get SIGSEGV. */
+static void *first_toucher(void *arg)
+{
+    intptr_t index = (intptr_t)arg;
+    long wrong = 0;
+    for (int round = 0; round < TOUCH_ROUNDS; round++) {
+        pthread_barrier_wait(&touch_barrier); /* main has mapped a fresh page */
+        touch_page[index * 8] = round + index;
+        pthread_barrier_wait(&touch_barrier); /* everyone has written */
+        for (int i = 0; i < THREADS; i++)
+            wrong += touch_page[i * 8] != (uint64_t)(round + i);
+        pthread_barrier_wait(&touch_barrier); /* main may unmap it */
+    }
+    return (void *)wrong;
+}
+
+static void test_first_touch_race(void)
+{
+    pthread_t t[THREADS];
+    int created = 0, mapped = 1;
+    long wrong = 0;
+    pthread_barrier_init(&touch_barrier, NULL, THREADS + 1);
+    for (intptr_t i = 0; i < THREADS; i++)
+        created += pthread_create(&t[i], NULL, first_toucher, (void *)i) == 0;
+    if (created != THREADS) {
+        t_fail("threads-first-touch-same-page", "only %d of %d threads created", created, THREADS);
+        exit(t_end());
+    }
+    for (int round = 0; round < TOUCH_ROUNDS; round++) {
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        mapped = mapped && p != MAP_FAILED;
+        touch_page = p == MAP_FAILED ? fallback_page : p; /* keep the threads in step */
+        pthread_barrier_wait(&touch_barrier);
+        pthread_barrier_wait(&touch_barrier);
+        pthread_barrier_wait(&touch_barrier);
+        if (p != MAP_FAILED)
+            munmap(p, 4096);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        void *ret = NULL;
+        pthread_join(t[i], &ret);
+        wrong += (long)ret;
+    }
+    t_check("threads-first-touch-same-page", mapped && wrong == 0,
+            "%d rounds of %d threads writing one fresh page: %s, %ld wrong values", TOUCH_ROUNDS, THREADS,
+            mapped ? "every mmap worked" : "an mmap failed", wrong);
+}
+
 /* ---- many short threads: exit, CLEARTID and join wakeups ---- */
 
 static void *exit_early(void *arg)
@@ -238,6 +297,7 @@ int main(void)
     test_mutex_join();
     test_condvar();
     test_tls();
+    test_first_touch_race();
     test_many_threads();
     test_timedwait();
     test_fork_from_thread();
