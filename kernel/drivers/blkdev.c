@@ -17,6 +17,7 @@
 #include "mm/pmm.h"
 #include "sched/sched.h"
 #include "sched/spinlock.h"
+#include "arch/x86_64/time.h"
 
 static struct spinlock table_lock = SPINLOCK_INIT("blkdev");
 static struct blkdev *table[BLK_MAX_DEVICES];
@@ -103,6 +104,7 @@ int blk_submit(struct blkdev *d, struct blk_request *r)
         return err;
     r->status = 0;
     r->waiter = current_task(); /* before the device can finish: blk_complete reads it */
+    r->dev = d;
     __atomic_store_n(&r->done, 0, __ATOMIC_SEQ_CST);
     if (r->op == BLK_FLUSH && !d->has_flush) {
         blk_complete(d, r, 0); /* no write cache: every write is already durable */
@@ -134,18 +136,28 @@ void blk_complete(struct blkdev *d, struct blk_request *r, int status)
     struct task *waiter = r->waiter;
     void (*end_io)(struct blk_request *) = r->end_io;
     r->status = status;
-    __atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
-    if (end_io)
+    if (end_io) {
+        __atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
         end_io(r);
-    if (waiter)
-        sched_wake_sleeper(waiter);
+        if (waiter)
+            sched_wake_sleeper(waiter);
+    } else {
+        sched_wake_flag(&r->done, waiter);
+    }
 }
 
 int blk_wait(struct blk_request *r)
 {
     struct task *me = current_task();
     if (r->waiter == me) {
-        sleep_on_flag(&r->done, "disk");
+        /* A request normally ends within milliseconds. One that has not
+         * after BLK_STALL_NS lost its interrupt or its notification: poll
+         * the device rather than hang (and count it for the report). */
+        while (sleep_on_flag_until(&r->done, "disk", time_ns() + BLK_STALL_NS) == -ETIMEDOUT) {
+            __atomic_fetch_add(&r->dev->stats.stalls, 1, __ATOMIC_RELAXED);
+            if (r->dev->ops->poll)
+                r->dev->ops->poll(r->dev);
+        }
     } else {
         /* Submitted by another task: the wake-up goes there, so poll. */
         while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
@@ -219,6 +231,7 @@ void blk_get_stats(struct blkdev *d, struct blk_stats *out)
     out->sectors_read = __atomic_load_n(&s->sectors_read, __ATOMIC_RELAXED);
     out->sectors_written = __atomic_load_n(&s->sectors_written, __ATOMIC_RELAXED);
     out->errors = __atomic_load_n(&s->errors, __ATOMIC_RELAXED);
+    out->stalls = __atomic_load_n(&s->stalls, __ATOMIC_RELAXED);
 }
 
 void blk_report(void)
@@ -231,6 +244,9 @@ void blk_report(void)
         blk_get_stats(d, &s);
         kprintf("blk: %s: %lu requests (%lu reads, %lu writes, %lu flushes), %lu sectors written, %lu errors\n",
                 d->name, s.requests, s.reads, s.writes, s.flushes, s.sectors_written, s.errors);
+        if (s.stalls)
+            kprintf("blk: %s: %lu waits found no completion after %llu s and polled the device\n", d->name,
+                    s.stalls, BLK_STALL_NS / 1000000000ull);
     }
 }
 

@@ -13,6 +13,7 @@
 
 #define BLK_SECTOR_SIZE 512
 #define BLK_MAX_SEGS 64      /* 64 pages: 256 KiB in one request */
+#define BLK_STALL_NS 1000000000ull /* blk_wait polls the device after 1 s without completion */
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
 
@@ -36,6 +37,7 @@ struct blk_request {
     void (*end_io)(struct blk_request *r);
     void *priv;
     struct task *waiter;     /* blk_wait's sleeper (driver-private) */
+    struct blkdev *dev;      /* where it was submitted (driver-private) */
 };
 
 /* A disk, by index (0 = vda, the first virtio disk) or name ("vda"); NULL if absent. */
@@ -75,6 +77,7 @@ struct blk_stats {
     uint64_t reads, writes, flushes;
     uint64_t sectors_read, sectors_written;
     uint64_t errors;
+    uint64_t stalls;         /* waits that found no completion after BLK_STALL_NS and polled */
 };
 void blk_get_stats(struct blkdev *d, struct blk_stats *out);
 /* Print one line per disk with its counters (the power-off report). */
@@ -95,6 +98,9 @@ void blk_init(void);
 struct blkdev_ops {
     /* Queue r (well-formed); may sleep for room. 0, or a negative errno. */
     int (*submit)(struct blkdev *d, struct blk_request *r);
+    /* Optional: complete what the device has finished without waiting for
+     * its interrupt, and remind it of queued work (a stalled wait's fallback). */
+    void (*poll)(struct blkdev *d);
 };
 
 struct blkdev {

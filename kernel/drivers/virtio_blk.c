@@ -76,6 +76,7 @@ struct virtq_used {
     } ring[];
 };
 #define USED_NO_NOTIFY 1
+#define AVAIL_NO_INTERRUPT 1 /* the driver asks for no interrupts */
 
 struct blk_header {
     uint32_t type;
@@ -216,8 +217,6 @@ static int vblk_submit(struct blkdev *d, struct blk_request *r)
     return 0;
 }
 
-static const struct blkdev_ops vblk_ops = {.submit = vblk_submit};
-
 /* Complete what the device has finished, a batch at a time, outside the lock. */
 static void vblk_drain(struct vblk *vb)
 {
@@ -246,10 +245,7 @@ static void vblk_drain(struct vblk *vb)
         while (w) {
             /* Read w's fields first: once woken is set, w's stack frame may go. */
             struct room_waiter *next = w->next;
-            struct task *t = w->task;
-            __atomic_store_n(&w->woken, 1, __ATOMIC_SEQ_CST);
-            if (t)
-                sched_wake_sleeper(t);
+            sched_wake_flag(&w->woken, w->task);
             w = next;
         }
         for (int i = 0; i < n; i++)
@@ -257,6 +253,28 @@ static void vblk_drain(struct vblk *vb)
         if (n < BATCH)
             return;
     }
+}
+
+/* A wait stalled: take what the device finished (as the interrupt would
+ * have), and notify it again in case it missed queued requests. */
+static void vblk_poll(struct blkdev *d)
+{
+    struct vblk *vb = d->priv;
+    vblk_drain(vb);
+    spin_lock(&vb->lock);
+    if (vb->nfree < vb->qsize)
+        *vb->notify = 0; /* queue 0; a notification with nothing new is harmless */
+    spin_unlock(&vb->lock);
+}
+
+static const struct blkdev_ops vblk_ops = {.submit = vblk_submit, .poll = vblk_poll};
+
+void virtio_blk_mute_interrupts(struct blkdev *d, int on)
+{
+    struct vblk *vb = d->priv;
+    spin_lock(&vb->lock);
+    vb->avail->flags = on ? AVAIL_NO_INTERRUPT : 0;
+    spin_unlock(&vb->lock);
 }
 
 static void vblk_interrupt(struct trapframe *tf)

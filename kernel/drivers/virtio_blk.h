@@ -6,3 +6,7 @@
 
 /* Find, start and register every virtio-blk disk (from blk_init). */
 void virtio_blk_init(void);
+/* For the ktests: make d's device stop (on) or resume (off) interrupting on
+ * completions, as if its interrupts were lost. */
+struct blkdev;
+void virtio_blk_mute_interrupts(struct blkdev *d, int on);

@@ -6,6 +6,7 @@
 #include "drivers/blkdev.h"
 #include "drivers/blkdev_test.h"
 #include "drivers/console.h"
+#include "drivers/virtio_blk.h"
 #include "arch/x86_64/time.h"
 #include "mm/kmalloc.h"
 #include "test/ktest.h"
@@ -17,6 +18,35 @@ KTEST(virtio_blk)
     struct blkdev *d = blk_by_name("vda");
     KT_CHECK(d, NO_DISK);
     return blk_test_api(d);
+}
+
+/* A completion whose interrupt never comes: blk_wait polls the device after
+ * BLK_STALL_NS and still returns the data, and the stall is counted. */
+KTEST(virtio_blk_lost_interrupt)
+{
+    struct blkdev *d = blk_by_name("vda");
+    KT_CHECK(d, NO_DISK);
+    char *buf = kmalloc(4096);
+    KT_CHECK(buf, "out of memory");
+    struct blk_stats before, after;
+    blk_get_stats(d, &before);
+    virtio_blk_mute_interrupts(d, 1);
+    uint64_t t0 = time_ns();
+    int err = blk_rw(d, BLK_READ, 0, buf, 4096);
+    uint64_t waited = time_ns() - t0;
+    virtio_blk_mute_interrupts(d, 0);
+    blk_get_stats(d, &after);
+    KT_CHECK(err == 0, "a read without its interrupt failed (%d)", err);
+    KT_CHECK(after.stalls > before.stalls, "a read completed after %lu ms without an interrupt, and no stall was "
+             "counted: was the interrupt really muted?", (unsigned long)(waited / 1000000));
+    /* Interrupts on again: the next read needs no poll. */
+    err = blk_rw(d, BLK_READ, 8, buf, 4096);
+    kfree(buf);
+    struct blk_stats last;
+    blk_get_stats(d, &last);
+    KT_CHECK(err == 0 && last.stalls == after.stalls, "with interrupts back on, a read returned %d after %lu stalls",
+             err, (unsigned long)(last.stalls - after.stalls));
+    return KT_OK;
 }
 
 /* Insertion sort, for the medians. */

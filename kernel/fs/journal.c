@@ -154,11 +154,8 @@ static void wake_all_locked(struct journal *j, int result)
     j->waiters = 0;
     while (w) {
         struct waiter *next = w->next;
-        struct task *t = w->task;
         w->result = result;
-        __atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
-        if (t)
-            sched_wake_sleeper(t);
+        sched_wake_flag(&w->woken, w->task);
         w = next;
     }
 }

@@ -21,6 +21,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/time.h"
+#include "drivers/console.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "signal/signal.h"
@@ -204,38 +205,75 @@ void sched_wake_sleeper(struct task *t)
     spin_unlock(&rq_lock);
 }
 
+void sched_wake_flag(volatile int *flag, struct task *t)
+{
+    /* Under rq_lock: the sleeper tests its flag under this lock, so it cannot
+     * see the flag, return and exit (freeing t) before we are done with t. */
+    spin_lock(&rq_lock);
+    __atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+    if (t && t->state == TASK_SLEEPING)
+        rq_push(t);
+    spin_unlock(&rq_lock);
+}
+
 /*
  * Sleeping and signals: a sender sets the pending bit, then wakes the
  * sleeper under rq_lock; a sleeper checks for signals under rq_lock before
  * it sleeps. Either the sleeper sees the signal or the sender sees it asleep.
  */
 #define SLEEP_RECHECK_NS 50000000ull /* 50 ms */
+#define SLEEP_WARN_NS 10000000000ull /* 10 s */
 volatile uint64_t late_wakeups;
 
-void sleep_on_flag(volatile int *flag, const char *reason)
+int sleep_on_flag_until(volatile int *flag, const char *reason, uint64_t deadline)
 {
     struct task *t = current_task();
     if (!t) {
         /* Boot, before any task: wait with interrupts on. */
         while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-            sti_hlt();
-        return;
+            if (time_ns() >= deadline)
+                return -ETIMEDOUT;
+            else
+                sti_hlt();
+        return 0;
     }
+    uint64_t start = time_ns();
+    int ret = 0, warned = 0;
     spin_lock(&rq_lock);
     while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+        uint64_t now = time_ns();
+        if (now >= deadline) {
+            ret = -ETIMEDOUT;
+            break;
+        }
+        if (!warned && now - start >= SLEEP_WARN_NS) {
+            /* Nothing sleeps this long on purpose here: say who and why. */
+            warned = 1;
+            spin_unlock(&rq_lock);
+            kprintf("keel: task %d has waited %lu s for '%s' (a lost wake-up or a stuck device?)\n", t->tid,
+                    (unsigned long)((now - start) / 1000000000ull), reason);
+            spin_lock(&rq_lock);
+            continue;
+        }
         t->state = TASK_SLEEPING;
         t->block_reason = reason;
-        /* The waker's sched_wake_sleeper() ends the sleep; the timer also
+        /* The waker's sched_wake_flag() ends the sleep; the timer also
          * looks again after SLEEP_RECHECK_NS, so a wake-up that went missing
          * costs a tick instead of the machine (and is counted). */
-        uint64_t deadline = time_ns() + SLEEP_RECHECK_NS;
-        t->wake_ns = deadline;
+        uint64_t recheck = now + SLEEP_RECHECK_NS;
+        t->wake_ns = recheck < deadline ? recheck : deadline;
         sched();
         t->block_reason = NULL;
-        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE) && time_ns() >= deadline)
+        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE) && time_ns() >= recheck)
             __atomic_add_fetch(&late_wakeups, 1, __ATOMIC_RELAXED);
     }
     spin_unlock(&rq_lock);
+    return ret;
+}
+
+void sleep_on_flag(volatile int *flag, const char *reason)
+{
+    sleep_on_flag_until(flag, reason, UINT64_MAX);
 }
 
 void yield_poll(const char *reason)

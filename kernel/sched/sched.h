@@ -25,12 +25,17 @@ void yield(void);
 /* The polling fallback for blocking: sleep until the next tick. */
 void yield_poll(const char *reason);
 /*
- * Sleep, uninterruptibly, until *flag becomes nonzero. The waker sets the
- * flag first and then calls sched_wake_sleeper(task); both steps may run in
- * an interrupt handler. The flag is tested under the run-queue lock, so a
- * wake-up between the test and the sleep is not lost.
+ * Sleep, uninterruptibly, until *flag becomes nonzero. The waker calls
+ * sched_wake_flag(flag, task), which may run in an interrupt handler. The
+ * flag is tested under the run-queue lock, so a wake-up between the test
+ * and the sleep is not lost.
  */
 void sleep_on_flag(volatile int *flag, const char *reason);
+/* The same, giving up when time_ns() reaches deadline: 0, or -ETIMEDOUT. */
+int sleep_on_flag_until(volatile int *flag, const char *reason, uint64_t deadline);
+/* Set *flag and wake t (NULL: nobody) if it sleeps. */
+struct task;
+void sched_wake_flag(volatile int *flag, struct task *t);
 /* Sleeps that found their flag set only when the timer looked again (a lost wake-up). */
 extern volatile uint64_t late_wakeups;
 /* Sleep until time_ns() reaches deadline (returns early with -EINTR on a signal).
