@@ -1427,6 +1427,10 @@ def failure_report(cfg, inst, failure, run):
                                     and run.exit_status > 0):
             err = run.stderr().strip().splitlines()[-5:]
             rep += ["    qemu: " + l for l in err]
+        elif run.timed_out:
+            # a device QEMU marked broken (virtio_error) stops answering: it says why on stderr
+            err = run.stderr().strip().splitlines()[-3:]
+            rep += ["    qemu said: " + l for l in err]
         if not run.lines:
             rep.append("    the kernel printed nothing on the serial console")
         else:

@@ -153,10 +153,15 @@ int blk_wait(struct blk_request *r)
         /* A request normally ends within milliseconds. One that has not
          * after BLK_STALL_NS lost its interrupt or its notification: poll
          * the device rather than hang (and count it for the report). */
-        while (sleep_on_flag_until(&r->done, "disk", time_ns() + BLK_STALL_NS) == -ETIMEDOUT) {
+        for (int stalls = 1; sleep_on_flag_until(&r->done, "disk", time_ns() + BLK_STALL_NS) == -ETIMEDOUT;
+             stalls++) {
             __atomic_fetch_add(&r->dev->stats.stalls, 1, __ATOMIC_RELAXED);
             if (r->dev->ops->poll)
                 r->dev->ops->poll(r->dev);
+            if (stalls == 10)
+                kprintf("blk: %s: a %s of sector %lu has not completed in 10 s, even polled\n", r->dev->name,
+                        r->op == BLK_READ ? "read" : r->op == BLK_WRITE ? "write" : "flush",
+                        (unsigned long)r->sector);
         }
     } else {
         /* Submitted by another task: the wake-up goes there, so poll. */

@@ -19,6 +19,7 @@
 #include "drivers/virtio_pci.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/time.h"
 #include "arch/x86_64/trap.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -163,11 +164,26 @@ static uint16_t put_desc(struct vblk *vb, uint16_t i, paddr_t pa, uint32_t len, 
     return 0;
 }
 
+static void vblk_poll(struct blkdev *d);
+
 /* Sleep until an interrupt frees descriptors; vb->lock held, and held again on return. */
 static void wait_for_room(struct vblk *vb)
 {
     struct room_waiter w = {0, current_task(), vb->waiters};
     vb->waiters = &w;
+    spin_unlock(&vb->lock);
+    if (sleep_on_flag_until(&w.woken, "disk queue", time_ns() + BLK_STALL_NS) == -ETIMEDOUT) {
+        __atomic_fetch_add(&vb->dev.stats.stalls, 1, __ATOMIC_RELAXED);
+        vblk_poll(&vb->dev); /* completions whose interrupt went missing free room too */
+    }
+    spin_lock(&vb->lock);
+    for (struct room_waiter **pp = &vb->waiters; *pp; pp = &(*pp)->next) {
+        if (*pp == &w) { /* still queued: no waker has w, so it may go */
+            *pp = w.next;
+            return;
+        }
+    }
+    /* A drain took w off the list; it may still be on its way to w.woken. */
     spin_unlock(&vb->lock);
     sleep_on_flag(&w.woken, "disk queue");
     spin_lock(&vb->lock);
