@@ -129,7 +129,8 @@ static void process_finish(struct process *p)
         kprintf("keel: %lu user frames still allocated at power-off (other processes alive: %d)\n",
                 user_frames, others);
         if (late_wakeups)
-            kprintf("keel: %lu sleeps ended by the timer's recheck (a slow device or a lost wake-up)\n", late_wakeups);
+            kprintf("keel: %lu sleeps found their flag set only at the timer's recheck (a lost wake-up)\n",
+                    late_wakeups);
         blk_report(); /* before the last line: keel-run stops reading there */
         kprintf("keel: init exited with status %d\n", code);
         qemu_exit(code == 0 ? EXIT_PASS : EXIT_FAIL);

@@ -262,10 +262,11 @@ int sleep_on_flag_until(volatile int *flag, const char *reason, uint64_t deadlin
          * costs a tick instead of the machine (and is counted). */
         uint64_t recheck = now + SLEEP_RECHECK_NS;
         t->wake_ns = recheck < deadline ? recheck : deadline;
+        t->woken_by_timer = 0;
         sched();
         t->block_reason = NULL;
-        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE) && time_ns() >= recheck)
-            __atomic_add_fetch(&late_wakeups, 1, __ATOMIC_RELAXED);
+        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE) && t->woken_by_timer)
+            __atomic_add_fetch(&late_wakeups, 1, __ATOMIC_RELAXED); /* set, but nobody woke us */
     }
     spin_unlock(&rq_lock);
     return ret;
@@ -324,8 +325,10 @@ static void wake_sleepers(void)
 {
     uint64_t now = time_ns();
     for (struct task *t = all_tasks; t; t = t->all_next)
-        if (t->state == TASK_SLEEPING && t->wake_ns <= now)
+        if (t->state == TASK_SLEEPING && t->wake_ns <= now) {
             rq_push(t);
+            t->woken_by_timer = 1;
+        }
 }
 
 void sched_tick(struct trapframe *tf)

@@ -33,6 +33,7 @@ struct task {
     uint64_t fs_base;           /* arch_prctl(ARCH_SET_FS): TLS */
     int cpu;                    /* where it last ran */
     uint64_t wake_ns;           /* TASK_SLEEPING: runnable at the first tick after time_ns() reaches this */
+    int woken_by_timer;         /* the last wake-up came from wake_ns passing, not from a waker */
     uint64_t utime, stime;      /* ticks spent in user and kernel mode */
     uint64_t start_time;        /* ticks since boot at creation */
     uint64_t sig_blocked;       /* blocked signal mask (bit n-1 = signal n) */
