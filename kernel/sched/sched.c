@@ -230,11 +230,11 @@ int sleep_on_flag_until(volatile int *flag, const char *reason, uint64_t deadlin
     struct task *t = current_task();
     if (!t) {
         /* Boot, before any task: wait with interrupts on. */
-        while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+        while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
             if (time_ns() >= deadline)
                 return -ETIMEDOUT;
-            else
-                sti_hlt();
+            sti_hlt();
+        }
         return 0;
     }
     uint64_t start = time_ns();
