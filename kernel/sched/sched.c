@@ -211,8 +211,11 @@ void sched_wake_flag(volatile int *flag, struct task *t)
      * see the flag, return and exit (freeing t) before we are done with t. */
     spin_lock(&rq_lock);
     __atomic_store_n(flag, 1, __ATOMIC_RELEASE);
-    if (t && t->state == TASK_SLEEPING)
-        rq_push(t);
+    if (t) {
+        if (t->state == TASK_SLEEPING)
+            rq_push(t);
+        t->woken_by_timer = 0; /* the timer may have been first, but this wake-up was not lost */
+    }
     spin_unlock(&rq_lock);
 }
 
