@@ -116,10 +116,8 @@ $MFS stat $IMG /comp/rle/runs | grep -q 'compressed [1-9]' || fail "rle: runs ha
 pass "mfs frames: $frames cluster frames decoded by lz4 -d / zstd -d to the right bytes"
 
 # ---- 5. the journal --------------------------------------------------------------
-# journal.py IMG MODE: write a transaction that bumps the superblock's
-# mount_count through the journal; MODE commit (good checksums) or torn.
-cat >$T/journal.py <<'PY'
-import struct, sys
+# crc32c.py: CRC-32C (Castagnoli) as MFS checksums its superblock, inodes and journal
+cat >$T/crc32c.py <<'PY'
 def crc32c(data, crc=0):
     crc ^= 0xffffffff
     for b in data:
@@ -127,6 +125,13 @@ def crc32c(data, crc=0):
         for _ in range(8):
             crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
     return crc ^ 0xffffffff
+PY
+
+# journal.py IMG MODE: write a transaction that bumps the superblock's
+# mount_count through the journal; MODE commit (good checksums) or torn.
+cat >$T/journal.py <<'PY'
+import struct, sys
+from crc32c import crc32c
 img, mode = sys.argv[1], sys.argv[2]
 with open(img, 'r+b') as f:
     sb = bytearray(f.read(4096))
@@ -191,13 +196,7 @@ pass "bitmap checksums: mfs super, fsck -n exit 4 on a damaged bitmap, mkfs refu
 # Orphans: /emptyfile unlinked (entry removed, nlink 0) but still allocated, as a crash leaves it.
 cat >$T/orphan.py <<'PY'
 import struct, sys
-def crc32c(data, crc=0):
-    crc ^= 0xffffffff
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
-    return crc ^ 0xffffffff
+from crc32c import crc32c
 img, state = sys.argv[1], int(sys.argv[2])
 f = open(img, 'r+b')
 sb = bytearray(f.read(512))
