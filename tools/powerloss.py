@@ -36,6 +36,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harnesslib import forget_qemu, kill_all_qemu, qemu_cmd, report_failure, start_qemu  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIR = "/home/powerloss"
 EXIT_PASS = 33
@@ -191,23 +194,6 @@ class Model:
 
 # --- QEMU --------------------------------------------------------------------
 
-_live = set()
-_live_lock = threading.Lock()
-
-
-def qemu_cmd(args, image, cmdline):
-    return ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-m", "256M",
-            "-smp", str(args.smp), "-display", "none", "-no-reboot", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-kernel", args.kernel, "-initrd", args.initrd, "-append", cmdline,
-            # cache=unsafe: the crash is QEMU being killed, not the host losing power, so
-            # every write QEMU completed is in the host's page cache when it dies, whatever
-            # the cache mode; passing each FLUSH on as a host fdatasync (~1 ms) would only
-            # slow the workload down (the kernel still sends its FLUSHes and waits for them).
-            "-drive", "file=%s,if=none,id=vda,format=raw,cache=unsafe" % image,
-            "-device", "virtio-blk-pci,drive=vda"]
-
-
 class Boot:
     """One QEMU run; lines are collected by a thread; on_line(line) is called
     for each (from that thread)."""
@@ -215,10 +201,7 @@ class Boot:
     def __init__(self, args, image, cmdline, on_line=None):
         self.lines = []
         self.on_line = on_line
-        self.proc = subprocess.Popen(qemu_cmd(args, image, cmdline), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        with _live_lock:
-            _live.add(self.proc)
+        self.proc = start_qemu(qemu_cmd(args, [image], cmdline))
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -243,8 +226,7 @@ class Boot:
             status = None
             self.proc.wait()
         self.reader.join(5)
-        with _live_lock:
-            _live.discard(self.proc)
+        forget_qemu(self.proc)
         return status
 
     def panicked(self):
@@ -353,20 +335,10 @@ def main():
                                                    r["why"]), flush=True)
                 if not r["ok"]:
                     failed.append(r)
-                    if args.verbose:
-                        for l in r["log"][-60:]:
-                            print("    | " + l)
-                    if args.keep_failed:
-                        os.makedirs(args.keep_failed, exist_ok=True)
-                        base = os.path.join(args.keep_failed, "seed%d" % r["seed"])
-                        shutil.copy(r["image"], base + ".img")
-                        with open(base + ".log", "w") as f:
-                            f.write("\n".join(r["log"]) + "\n")
+                    report_failure(args, "seed%d" % r["seed"], r["image"], r["log"], 60)
                 os.unlink(r["image"])
     except KeyboardInterrupt:
-        with _live_lock:
-            for p in _live:
-                p.kill()
+        kill_all_qemu()
         raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -47,9 +47,11 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harnesslib import forget_qemu, kill_all_qemu, qemu_cmd, report_failure, start_qemu  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BLOCK = 4096
@@ -254,26 +256,10 @@ def judge_after_boot(args, r, before, after, fs_before):
 
 # --- QEMU --------------------------------------------------------------------
 
-_live = set()
-_live_lock = threading.Lock()
-
-
 def boot(args, images, cmdline, timeout):
     """Run QEMU with the images as vda, vdb, ...; (exit status or None on a
-    timeout, console lines). cache=unsafe: the images are throwaway copies and
-    the host's fdatasync per FLUSH would only slow the boot down."""
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-m", "256M",
-           "-smp", str(args.smp), "-display", "none", "-no-reboot", "-serial", "stdio",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-kernel", args.kernel, "-initrd", args.initrd, "-append", cmdline]
-    for i, img in enumerate(images):
-        name = "vd" + chr(ord("a") + i)
-        cmd += ["-drive", "file=%s,if=none,id=%s,format=raw,cache=unsafe" % (img, name),
-                "-device", "virtio-blk-pci,drive=%s" % name]
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
-    with _live_lock:
-        _live.add(p)
+    timeout, console lines)."""
+    p = start_qemu(qemu_cmd(args, images, cmdline))
     try:
         out, _ = p.communicate(timeout=timeout)
         status = p.returncode
@@ -281,8 +267,7 @@ def boot(args, images, cmdline, timeout):
         p.kill()
         out, _ = p.communicate()
         status = None
-    with _live_lock:
-        _live.discard(p)
+    forget_qemu(p)
     return status, out.decode("utf-8", "replace").replace("\r", "").splitlines()
 
 
@@ -435,15 +420,8 @@ def report(args, r, failed, counts):
                                          "ok  " if r["ok"] else "FAIL", r["why"], r["what"]), flush=True)
     if not r["ok"]:
         failed.append(r)
-        if args.verbose:
-            for l in r["log"][-40:]:
-                print("    | " + l)
-        if args.keep_failed:
-            os.makedirs(args.keep_failed, exist_ok=True)
-            base = os.path.join(args.keep_failed, "seed%d%s" % (r["seed"], "-root" if r.get("mode") else ""))
-            subprocess.run(["cp", "--sparse=always", r["image"], base + ".img"])
-            with open(base + ".log", "w") as f:
-                f.write("%s\n%s\n" % (r["what"], r["why"]) + "\n".join(r["log"]) + "\n")
+        report_failure(args, "seed%d%s" % (r["seed"], "-root" if r.get("mode") else ""), r["image"], r["log"], 40,
+                       header="%s\n%s\n" % (r["what"], r["why"]))
     if os.path.exists(r["image"]):
         os.unlink(r["image"])
 
@@ -479,9 +457,7 @@ def main():
                 for r in (res if isinstance(res, list) else [res]):
                     report(args, r, failed, counts)
     except KeyboardInterrupt:
-        with _live_lock:
-            for p in _live:
-                p.kill()
+        kill_all_qemu()
         raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
